@@ -1,0 +1,1 @@
+"""Reading and writing: input readers, column maps and atomic output writers."""
