@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 ColumnKind = Literal["string", "float", "int", "timestamp", "date", "flag"]
+Domain = Literal["iso4217", "iso3166_alpha2", "iana_tz", "email"]
 
 DIRECTIONS: tuple[str, ...] = ("credit", "debit")
 CHANNELS: tuple[str, ...] = ("card", "atm", "cash", "ach", "wire", "p2p", "check", "other")
@@ -83,6 +84,10 @@ class ColumnSpec:
         Values must be unique within the table; later repeats of a value are rejected.
     minimum, maximum : float, optional
         Bounds for numeric columns (``minimum`` is exclusive when ``minimum_exclusive``).
+    minimum_exclusive : bool
+        Whether ``minimum`` itself is out of range.
+    domain : {"iso4217", "iso3166_alpha2", "iana_tz", "email"}, optional
+        A standard the values must belong to (checked against pycountry / the IANA database).
     """
 
     name: str
@@ -95,6 +100,7 @@ class ColumnSpec:
     minimum: float | None = None
     maximum: float | None = None
     minimum_exclusive: bool = False
+    domain: Domain | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +169,9 @@ TRANSACTIONS = TableSpec(
             minimum_exclusive=True,
             maximum=MAX_AMOUNT,
         ),
-        ColumnSpec("currency", "string", True, "ISO 4217 currency code, e.g. USD."),
+        ColumnSpec(
+            "currency", "string", True, "ISO 4217 currency code, e.g. USD.", domain="iso4217"
+        ),
         ColumnSpec(
             "direction",
             "string",
@@ -206,6 +214,7 @@ TRANSACTIONS = TableSpec(
             "string",
             False,
             "ISO 3166-1 alpha-2 country where it happened (for wires: the other side).",
+            domain="iso3166_alpha2",
         ),
         ColumnSpec("memo", "string", False, "Free text, e.g. a P2P note.", pii=True),
     ),
@@ -217,9 +226,7 @@ ACCOUNTS = TableSpec(
     columns=(
         ColumnSpec("account_id", "string", True, "The bank's account identifier.", unique=True),
         ColumnSpec("customer_id", "string", False, "The holder; one customer may hold several."),
-        ColumnSpec(
-            "account_type", "string", False, "personal or business.", allowed=ACCOUNT_TYPES
-        ),
+        ColumnSpec("account_type", "string", False, "personal or business.", allowed=ACCOUNT_TYPES),
         ColumnSpec("opened_at", "timestamp", False, "When the account was opened (UTC)."),
         ColumnSpec("date_of_birth", "date", False, "Holder's date of birth.", pii=True),
         ColumnSpec("occupation", "string", False, "Declared occupation or line of business."),
@@ -232,18 +239,31 @@ ACCOUNTS = TableSpec(
             maximum=MAX_AMOUNT,
         ),
         ColumnSpec("name", "string", False, "Holder's name.", pii=True),
-        ColumnSpec("nationality", "string", False, "ISO 3166-1 alpha-2 nationality."),
+        ColumnSpec(
+            "nationality",
+            "string",
+            False,
+            "ISO 3166-1 alpha-2 nationality.",
+            domain="iso3166_alpha2",
+        ),
         ColumnSpec("phone", "string", False, "Holder's phone number, as captured.", pii=True),
-        ColumnSpec("email", "string", False, "Holder's e-mail address.", pii=True),
+        ColumnSpec("email", "string", False, "Holder's e-mail address.", pii=True, domain="email"),
         ColumnSpec("address", "string", False, "Holder's street address.", pii=True),
         ColumnSpec("city", "string", False, "Holder's city of residence."),
-        ColumnSpec("country", "string", False, "ISO 3166-1 alpha-2 country of residence."),
+        ColumnSpec(
+            "country",
+            "string",
+            False,
+            "ISO 3166-1 alpha-2 country of residence.",
+            domain="iso3166_alpha2",
+        ),
         ColumnSpec(
             "timezone",
             "string",
             False,
             "IANA time zone of the holder (e.g. America/Chicago); local clock times for "
             "time-of-day features come from it.",
+            domain="iana_tz",
         ),
     ),
 )
@@ -266,7 +286,9 @@ INTEL = TableSpec(
             "The identifier, written however the source wrote it.",
             pii=True,
         ),
-        ColumnSpec("source", "string", False, "Where it came from (scraper, NGO, law enforcement)."),
+        ColumnSpec(
+            "source", "string", False, "Where it came from (scraper, NGO, law enforcement)."
+        ),
         ColumnSpec("first_seen", "timestamp", False, "When the source first saw it (UTC)."),
     ),
 )

@@ -1,0 +1,312 @@
+"""The ``fintrak`` command line.
+
+Exit codes: 0 success; 2 a problem the user can fix (bad input, bad option), with one message
+naming the file, column, row and fix; 1 an internal error (a bug), with the traceback saved to a log
+file rather than printed.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fintrak import __version__
+from fintrak.exceptions import FintrakError
+
+app = typer.Typer(
+    name="fintrak",
+    help="Find human-trafficking activity in bank transaction data.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _internal_error(exc: BaseException) -> None:
+    log = Path(tempfile.gettempdir()) / f"fintrak-error-{int(time.time())}.log"
+    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    err.print(
+        f"[bold red]internal error[/]: {exc.__class__.__name__}. This is a bug in fintrak, not in "
+        f"your data.\n  The details are in {log}; please attach that file to a bug report."
+    )
+
+
+def user_errors(func: F) -> F:
+    """Turn fintrak's errors into one message and exit 2; anything else into exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except FintrakError as exc:
+            err.print(f"[bold red]error[/]: {exc}", markup=True, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; no output file was left half-written")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+            _internal_error(exc)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def step(label: str, *, quiet: bool) -> Iterator[None]:
+    """Show a spinner with elapsed time for a long step (nothing when ``quiet``)."""
+    if quiet:
+        yield
+        return
+    started = time.perf_counter()
+    with err.status(f"{label}…"):
+        yield
+    err.print(f"[green]✓[/] {label} ({time.perf_counter() - started:.1f} s)")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"fintrak {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Find human-trafficking activity in bank transaction data."""
+
+
+def _print_validation_summary(manifest: dict[str, Any], out_dir: Path) -> None:
+    table = Table(title=f"Validation ({out_dir})", title_justify="left")
+    for column in ("table", "read", "accepted", "rejected", "fields nulled", "columns absent"):
+        table.add_column(
+            column,
+            justify="right"
+            if column in ("read", "accepted", "rejected", "fields nulled")
+            else "left",
+        )
+    for name, stats in manifest["tables"].items():
+        table.add_row(
+            name,
+            f"{stats['rows_read']:,}",
+            f"{stats['rows_accepted']:,}",
+            f"{stats['rows_rejected']:,}",
+            f"{stats['fields_nulled']:,}",
+            ", ".join(stats["columns_absent"]) or "-",
+        )
+    out.print(table)
+    reasons = manifest["rejects_by_reason"]
+    if reasons:
+        top = sorted(reasons.items(), key=lambda kv: -kv[1])[:5]
+        out.print("Most common reasons for rejection: " + "; ".join(f"{k} ({v:,})" for k, v in top))
+        out.print(f"Every rejected row and its reasons: {out_dir / 'rejects.parquet'}")
+    if manifest["timestamps_assumed_tz"]:
+        out.print(
+            f"{manifest['timestamps_assumed_tz']:,} timestamps had no UTC offset and were read in "
+            "the column map's assume_tz (see manifest.json)."
+        )
+
+
+def run_validation(
+    *,
+    transactions: Path,
+    accounts: Path | None,
+    intel: Path | None,
+    labels: Path | None,
+    column_map: Path | None,
+    out_dir: Path,
+    quiet: bool,
+) -> dict[str, Any]:
+    """Validate the inputs into ``out_dir`` (already prepared) and return the manifest."""
+    from fintrak.validation import validate, write_validation
+
+    with step("Reading and validating the input tables", quiet=quiet):
+        result = validate(transactions, accounts, intel, labels, column_map=column_map)
+    with step("Writing the canonical tables, rejects and manifest", quiet=quiet):
+        write_validation(result, out_dir)
+    if not quiet:
+        _print_validation_summary(result.manifest, out_dir)
+    result.raise_if_unusable()
+    return result.manifest
+
+
+OutOption = Annotated[Path, typer.Option("--out", help="Output folder (the run folder).")]
+OverwriteOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace files in an existing output folder.")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+
+
+@app.command()
+@user_errors
+def validate(
+    transactions: Annotated[
+        Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
+    ],
+    out_dir: OutOption,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
+    intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
+    labels: Annotated[Path | None, typer.Option("--labels", help="Labels file.")] = None,
+    column_map: Annotated[
+        Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
+    ] = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Validate a bank's extract: canonical tables, rejects with reasons, and a manifest."""
+    from fintrak.io.atomic import prepare_output_dir
+
+    folder = prepare_output_dir(out_dir, overwrite=overwrite)
+    run_validation(
+        transactions=transactions,
+        accounts=accounts,
+        intel=intel,
+        labels=labels,
+        column_map=column_map,
+        out_dir=folder,
+        quiet=quiet,
+    )
+
+
+def _synth_config(**options: Any) -> Any:
+    from pydantic import ValidationError
+
+    from fintrak.exceptions import ConfigError
+    from fintrak.synth import SynthConfig
+
+    try:
+        return SynthConfig(**{k: v for k, v in options.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"--{'-'.join(str(p) for p in e['loc']).replace('_', '-')}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"invalid generator option: {problems}") from None
+
+
+def _write_synthetic_bank(config: Any, folder: Path, *, quiet: bool) -> dict[str, Path]:
+    from fintrak.synth import generate, write_bank
+
+    with step(
+        f"Generating a synthetic bank ({config.n_accounts:,} accounts × {config.months} months, "
+        f"seed {config.seed})",
+        quiet=quiet,
+    ):
+        bank = generate(config)
+    with step("Writing the synthetic bank", quiet=quiet):
+        paths = write_bank(bank, folder)
+    if not quiet:
+        labels = bank.labels
+        involved = int(labels["is_trafficking"].sum())
+        out.print(
+            f"{len(bank.transactions):,} transactions, {len(bank.accounts):,} accounts "
+            f"({involved:,} involved in trafficking), {len(bank.intel):,} intelligence rows → "
+            f"{folder}"
+        )
+    return paths
+
+
+@app.command()
+@user_errors
+def synth(
+    out_dir: OutOption,
+    accounts: Annotated[int, typer.Option("--accounts", help="Number of accounts.")] = 2000,
+    months: Annotated[int, typer.Option("--months", help="Months of history.")] = 6,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    prevalence: Annotated[
+        float | None,
+        typer.Option("--prevalence", help="Share of accounts involved in trafficking."),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Region profile: us, ca, au or gb.")
+    ] = None,
+    hard_negative_share: Annotated[
+        float | None,
+        typer.Option("--hard-negative-share", help="Share of legitimate look-alike accounts."),
+    ] = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write a synthetic bank (transactions, accounts, intel, labels) for demos and training."""
+    from fintrak.io.atomic import prepare_output_dir
+
+    config = _synth_config(
+        n_accounts=accounts,
+        months=months,
+        seed=seed,
+        prevalence=prevalence,
+        region=region,
+        hard_negative_share=hard_negative_share,
+    )
+    folder = prepare_output_dir(out_dir, overwrite=overwrite)
+    _write_synthetic_bank(config, folder, quiet=quiet)
+
+
+@app.command()
+@user_errors
+def demo(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder for the demo bank and run.")
+    ] = Path("fintrak-demo"),
+    accounts: Annotated[int, typer.Option("--accounts", help="Number of accounts.")] = 2000,
+    months: Annotated[int, typer.Option("--months", help="Months of history.")] = 6,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Run the whole job on built-in synthetic data: generate a bank, then validate it."""
+    from fintrak.io.atomic import prepare_output_dir
+
+    config = _synth_config(n_accounts=accounts, months=months, seed=seed)
+    folder = prepare_output_dir(out_dir, overwrite=overwrite)
+    bank_dir = prepare_output_dir(folder / "bank", overwrite=True)
+    run_dir = prepare_output_dir(folder / "run", overwrite=True)
+    paths = _write_synthetic_bank(config, bank_dir, quiet=quiet)
+    run_validation(
+        transactions=paths["transactions"],
+        accounts=paths["accounts"],
+        intel=paths["intel"],
+        labels=None,
+        column_map=None,
+        out_dir=run_dir,
+        quiet=quiet,
+    )
+    if not quiet:
+        out.print(
+            "\n[bold]Next:[/] scoring, typology rules and explained alerts arrive with the next "
+            "release; this demo stops after validation.\n"
+            f"Synthetic bank: {bank_dir}   Validated run: {run_dir}"
+        )
+
+
+def main() -> None:
+    """Entry point of the ``fintrak`` console script."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last resort: never show a traceback
+        _internal_error(exc)
+        sys.exit(1)
