@@ -1,6 +1,6 @@
 """Column maps: how a bank's own extract layout becomes fintrak's canonical tables.
 
-A column map is a YAML file with one section per table. Every key is optional::
+A column map is a YAML file with one section per table. Every key is optional:
 
     transactions:
       columns:            # the file's column name -> canonical name

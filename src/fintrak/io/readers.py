@@ -87,6 +87,12 @@ def _read_csv(path: Path, table_map: TableMap) -> pd.DataFrame:
     if not head.strip():
         raise InputFileError(str(path), "the file is empty", "export the table again")
     _check_text_head(path, head)
+    # Spreadsheet exports often start UTF-8 files with a byte-order mark; read past it.
+    encoding = (
+        "utf-8-sig"
+        if table_map.encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+        else table_map.encoding
+    )
     try:
         frame = pd.read_csv(
             path,
@@ -94,7 +100,7 @@ def _read_csv(path: Path, table_map: TableMap) -> pd.DataFrame:
             sep=table_map.delimiter,
             decimal=table_map.decimal,
             thousands=table_map.thousands,
-            encoding=table_map.encoding,
+            encoding=encoding,
             keep_default_na=False,
             na_values=[""],
             skipinitialspace=True,
