@@ -26,9 +26,7 @@ def test_validator_accepts_every_synthetic_row(region):
 def test_written_bank_validates_from_files(tmp_path):
     bank = generate(SynthConfig(n_accounts=300, months=1, seed=5))
     paths = write_bank(bank, tmp_path / "bank")
-    result = validate(
-        paths["transactions"], paths["accounts"], paths["intel"], paths["labels"]
-    )
+    result = validate(paths["transactions"], paths["accounts"], paths["intel"], paths["labels"])
     assert result.manifest["rows_rejected"] == 0
     assert result.manifest["rows_read"] == sum(
         len(t) for t in (bank.transactions, bank.accounts, bank.intel, bank.labels)
