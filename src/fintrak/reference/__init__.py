@@ -1,7 +1,7 @@
 """Reference data shipped with fintrak: the indicator catalogue and versioned lists.
 
-Each file in this folder is YAML with a ``provenance`` block (where the list comes from, its version)
-and its content. A bank extends a list by passing its own file of the same shape (see
+Each file in this folder is YAML with a ``provenance`` block (where the list comes from, its
+version) and its content. A bank extends a list by passing its own file of the same shape (see
 :func:`load_reference`).
 """
 

@@ -1,0 +1,223 @@
+"""What every calculator reads: the validated tables as of a date, prepared once.
+
+:class:`FeatureContext` holds the transactions up to ``as_of`` (later rows are dropped, so no
+feature can read the future), sorted by account and time, with derived columns computed once:
+
+``acct``
+    The account's position in :attr:`FeatureContext.account_ids` (int32) - group by this.
+``age_days``
+    Days between the transaction and ``as_of`` (>= 0). A 30-day window is ``age_days < 30``.
+``local_hour``, ``local_dow``
+    Hour (0-23) and weekday (0 = Monday) on the account holder's local clock (``accounts.timezone``;
+    UTC where unknown).
+``is_credit``
+    ``direction == "credit"``.
+``cp_key``
+    The counterparty: ``counterparty_id`` when given, else the lower-cased ``counterparty_name``.
+``home_city``, ``home_country``
+    The holder's city and country from ``accounts`` (null where unknown).
+
+Helpers (:meth:`count`, :meth:`total`, :meth:`nunique`, :meth:`frame`) aggregate per account with
+numpy kernels and return arrays aligned with ``account_ids``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fintrak.features.settings import FeatureSettings
+
+__all__ = ["FeatureContext", "resolve_as_of"]
+
+
+def resolve_as_of(as_of: str | pd.Timestamp | None, timestamps: pd.Series) -> pd.Timestamp:
+    """Return the UTC cut-off: a date means the end of that day; None means the last timestamp.
+
+    Examples
+    --------
+    >>> resolve_as_of("2025-03-01", pd.Series([], dtype="datetime64[us, UTC]"))
+    Timestamp('2025-03-01 23:59:59.999999+0000', tz='UTC')
+    """
+    if as_of is None:
+        if len(timestamps) == 0:
+            raise ValueError("as_of must be given when there are no transactions.")
+        return pd.Timestamp(timestamps.max()).tz_convert("UTC")
+    stamp = pd.Timestamp(as_of)
+    if isinstance(as_of, str) and len(as_of.strip()) == 10:
+        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return stamp.tz_convert("UTC")
+
+
+def _local_clock(timestamps: pd.Series, zones: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    hours = np.zeros(len(timestamps), dtype=np.int8)
+    days = np.zeros(len(timestamps), dtype=np.int8)
+    zone_values = zones.fillna("UTC").to_numpy()
+    for zone in pd.unique(zone_values):
+        rows = np.flatnonzero(zone_values == zone)
+        local = timestamps.iloc[rows].dt.tz_convert(zone)
+        hours[rows] = local.dt.hour.to_numpy(dtype=np.int8)
+        days[rows] = local.dt.dayofweek.to_numpy(dtype=np.int8)
+    return hours, days
+
+
+@dataclass
+class FeatureContext:
+    """Validated tables as of a date, with derived columns and per-account aggregation helpers.
+
+    Build it with :meth:`build`; calculators only read it.
+
+    Attributes
+    ----------
+    transactions : pandas.DataFrame
+        Canonical columns plus the derived ones listed in the module docstring, rows with
+        ``timestamp <= as_of`` only, sorted by ``acct`` then ``timestamp``.
+    accounts : pandas.DataFrame
+        Canonical accounts indexed by ``account_id``, one row per id in ``account_ids`` (all-null
+        rows for accounts seen only in transactions).
+    intel : pandas.DataFrame or None
+        Canonical intel table.
+    as_of : pandas.Timestamp
+        The UTC cut-off.
+    account_ids : pandas.Index
+        Every account scored: the union of ``accounts`` and the transactions' accounts, sorted.
+    settings : FeatureSettings
+        Thresholds per currency and reference lists.
+    notes : dict
+        Facts for the manifest (e.g. how many accounts had no time zone).
+    """
+
+    transactions: pd.DataFrame
+    accounts: pd.DataFrame
+    intel: pd.DataFrame | None
+    as_of: pd.Timestamp
+    account_ids: pd.Index
+    settings: FeatureSettings
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        transactions: pd.DataFrame,
+        accounts: pd.DataFrame | None = None,
+        intel: pd.DataFrame | None = None,
+        *,
+        as_of: str | pd.Timestamp | None = None,
+        settings: FeatureSettings | None = None,
+        account_ids: pd.Index | None = None,
+    ) -> FeatureContext:
+        """Prepare a context from canonical (validated) tables.
+
+        Parameters
+        ----------
+        transactions, accounts, intel : pandas.DataFrame
+            Canonical tables as produced by :func:`fintrak.validation.validate`.
+        as_of : str or Timestamp, optional
+            ``YYYY-MM-DD`` (through the end of that day, UTC) or a timestamp; default the last
+            transaction.
+        settings : FeatureSettings, optional
+            Thresholds and lists; default the shipped ones.
+        account_ids : pandas.Index, optional
+            The accounts to compute for (default: every account in either table). A partition of
+            a larger bank passes its own accounts here.
+
+        Returns
+        -------
+        FeatureContext
+        """
+        settings = settings or FeatureSettings.default()
+        cutoff = resolve_as_of(as_of, transactions["timestamp"])
+        txn = transactions[transactions["timestamp"] <= cutoff]
+        if accounts is None:
+            from fintrak.schema import ACCOUNTS
+            from fintrak.validation.table import empty_canonical
+
+            accounts = empty_canonical(ACCOUNTS)
+        if account_ids is None:
+            ids = pd.Index(
+                pd.concat([accounts["account_id"], transactions["account_id"]]).dropna().unique()
+            )
+            account_ids = ids.astype("string").sort_values()
+        kyc = accounts.drop_duplicates("account_id").set_index("account_id").reindex(account_ids)
+        acct = account_ids.get_indexer(txn["account_id"])
+        keep = acct >= 0
+        txn = txn.loc[keep].copy()
+        txn["acct"] = acct[keep].astype(np.int32)
+        txn = txn.sort_values(["acct", "timestamp", "txn_id"], kind="stable").reset_index(drop=True)
+        age = (cutoff - txn["timestamp"]).dt.total_seconds().to_numpy() / 86400.0
+        txn["age_days"] = age
+        zones = kyc["timezone"].reindex(account_ids).to_numpy()[txn["acct"].to_numpy()]
+        hours, days = _local_clock(txn["timestamp"], pd.Series(zones))
+        txn["local_hour"] = hours
+        txn["local_dow"] = days
+        txn["is_credit"] = (txn["direction"] == "credit").to_numpy(dtype=bool, na_value=False)
+        names = txn["counterparty_name"].str.strip().str.lower()
+        txn["cp_key"] = txn["counterparty_id"].fillna(names)
+        txn["home_city"] = kyc["city"].to_numpy()[txn["acct"].to_numpy()]
+        txn["home_country"] = kyc["country"].to_numpy()[txn["acct"].to_numpy()]
+        notes = {
+            "as_of": cutoff.isoformat(),
+            "transactions_after_as_of_ignored": int(
+                len(transactions) - (transactions["timestamp"] <= cutoff).sum()
+            ),
+            "accounts": len(account_ids),
+            "accounts_without_timezone": int(kyc["timezone"].isna().sum()),
+        }
+        return cls(
+            transactions=txn,
+            accounts=kyc,
+            intel=intel,
+            as_of=cutoff,
+            account_ids=account_ids,
+            settings=settings,
+            notes=notes,
+        )
+
+    # -- per-account aggregation helpers (arrays aligned with account_ids) -----------------------
+
+    @property
+    def n_accounts(self) -> int:
+        """Number of accounts computed for."""
+        return len(self.account_ids)
+
+    def within(self, days: float) -> np.ndarray:
+        """Boolean mask of transactions in the window ``(as_of - days, as_of]``."""
+        return self.transactions["age_days"].to_numpy() < days
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """Count transactions per account where ``mask`` holds."""
+        acct = self.transactions["acct"].to_numpy()
+        return np.bincount(acct[mask], minlength=self.n_accounts).astype(np.float64)
+
+    def total(self, values: np.ndarray | pd.Series, mask: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` per account over rows where ``mask`` holds (NaN values count as 0)."""
+        acct = self.transactions["acct"].to_numpy()
+        v = np.nan_to_num(np.asarray(values, dtype=np.float64)[mask])
+        return np.bincount(acct[mask], weights=v, minlength=self.n_accounts)
+
+    def nunique(self, keys: pd.Series | np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Count distinct non-null ``keys`` per account over rows where ``mask`` holds."""
+        acct = self.transactions["acct"].to_numpy()[mask]
+        key = pd.Series(np.asarray(keys, dtype=object)[mask])
+        ok = key.notna().to_numpy()
+        if not ok.any():
+            return np.zeros(self.n_accounts)
+        codes, _ = pd.factorize(key[ok])
+        pairs = pd.DataFrame({"a": acct[ok], "k": codes}).drop_duplicates()
+        return np.bincount(pairs["a"].to_numpy(), minlength=self.n_accounts).astype(np.float64)
+
+    def share(self, numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        """``numerator / denominator`` per account, NaN where the denominator is 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(
+                denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan
+            )
+
+    def frame(self, **columns: np.ndarray) -> pd.DataFrame:
+        """Return the calculator's result: one row per account, indexed by ``account_id``."""
+        return pd.DataFrame(columns, index=self.account_ids.rename("account_id"))
