@@ -68,8 +68,8 @@ def test_columns_dtypes_and_vocabularies(which, request):
     assert tuple(tx.columns) == TRANSACTIONS.names
     assert tuple(acc.columns) == ACCOUNTS.names
     assert tuple(it.columns) == INTEL.names
-    assert tuple(lab.columns[:4]) == LABELS.names
-    assert tuple(lab.columns[4:]) == ("segment", "ring_id")
+    assert tuple(lab.columns[:5]) == LABELS.names
+    assert tuple(lab.columns[5:]) == ("segment",)
     for frame, spec in ((tx, TRANSACTIONS), (acc, ACCOUNTS), (it, INTEL), (lab, LABELS)):
         _check_strings(frame, spec)
         for col in spec.columns:
@@ -154,11 +154,11 @@ def test_labels_prevalence_typologies_and_groups(bank):
     assert set(lab["typology"].dropna()) == set(TYPOLOGIES)
     assert set(HARD_NEGATIVE_GROUPS) <= set(lab["segment"])
     inv = lab[lab["is_trafficking"] == 1]
-    assert inv["role"].notna().all() and inv["ring_id"].notna().all()
+    assert inv["role"].notna().all() and inv["case_id"].notna().all()
     assert (inv["segment"] == inv["typology"]).all()
     clean = lab[lab["is_trafficking"] == 0]
     assert clean["typology"].isna().all() and clean["role"].isna().all()
-    assert clean["ring_id"].isna().all()
+    assert clean["case_id"].isna().all()
     # ids do not reveal the role: same format for everyone
     pat = re.compile(r"^\d{10}$")
     assert lab["account_id"].map(lambda s: bool(pat.match(s))).all()
@@ -180,7 +180,7 @@ def test_mix_switches_typologies_and_groups_off():
 
 def test_rings_active_only_in_their_window(bank):
     tx, lab = bank.transactions, bank.labels
-    ring_of = lab.set_index("account_id")["ring_id"]
+    ring_of = lab.set_index("account_id")["case_id"]
     both = tx[tx["counterparty_id"].notna()].copy()
     both["r1"] = both["account_id"].map(ring_of)
     both["r2"] = both["counterparty_id"].map(ring_of)

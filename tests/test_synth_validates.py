@@ -31,5 +31,5 @@ def test_written_bank_validates_from_files(tmp_path):
     assert result.manifest["rows_read"] == sum(
         len(t) for t in (bank.transactions, bank.accounts, bank.intel, bank.labels)
     )
-    # labels carry extra evaluation columns (segment, ring_id) that validation ignores
+    # labels carry extra evaluation columns (segment) that validation ignores
     assert "segment" in result.manifest["tables"]["labels"]["columns_ignored"]

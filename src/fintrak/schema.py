@@ -307,6 +307,13 @@ LABELS = TableSpec(
         ),
         ColumnSpec("typology", "string", False, "The bank's own typology name (free vocabulary)."),
         ColumnSpec("role", "string", False, "The account's role (free vocabulary)."),
+        ColumnSpec(
+            "case_id",
+            "string",
+            False,
+            "The case or ring the account belongs to; training keeps one case's accounts in one "
+            "fold so that a model is never scored on a ring it has half seen.",
+        ),
     ),
 )
 

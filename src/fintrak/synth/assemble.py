@@ -19,7 +19,7 @@ from fintrak.synth.world import format_phones
 
 __all__ = ["assemble", "to_utc"]
 
-LABEL_EXTRA = ("segment", "ring_id")
+LABEL_EXTRA = ("segment",)
 
 
 def _strings(dictionary: pa.Array, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
@@ -167,8 +167,8 @@ def assemble(
             "is_trafficking": (a["typology"] != None).astype(np.int8),  # noqa: E711
             "typology": _obj_strings(a["typology"]),
             "role": _obj_strings(a["role"]),
+            "case_id": _obj_strings(ring_label[a["ring"]]),
             "segment": _obj_strings(a["segment"]),
-            "ring_id": _obj_strings(ring_label[a["ring"]]),
         }
     )
     assert tuple(lab.columns) == LABELS.names + LABEL_EXTRA

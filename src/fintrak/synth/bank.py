@@ -43,7 +43,7 @@ class SyntheticBank:
     Attributes
     ----------
     transactions, accounts, intel, labels : pandas.DataFrame
-        Canonical tables (``labels`` has the extra columns ``segment`` and ``ring_id``).
+        Canonical tables; ``labels`` also has the extra column ``segment``.
     config : SynthConfig
         The options used.
     """

@@ -32,7 +32,7 @@ class Ring:
 
     @property
     def label(self) -> str:
-        """The ring id as written in ``labels.ring_id``."""
+        """The ring id as written in ``labels.case_id``."""
         return f"ring-{self.id:04d}"
 
     def all(self) -> np.ndarray:
