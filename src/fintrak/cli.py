@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fintrak import __version__
@@ -42,7 +43,8 @@ def _internal_error(exc: BaseException) -> None:
     log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
     err.print(
         f"[bold red]internal error[/]: {exc.__class__.__name__}. This is a bug in fintrak, not in "
-        f"your data.\n  The details are in {log}; please attach that file to a bug report."
+        f"your data.\n  The details are in {escape(str(log))}; please attach that file to a bug "
+        "report."
     )
 
 
@@ -56,7 +58,8 @@ def user_errors(func: F) -> F:
         except typer.Exit:
             raise
         except FintrakError as exc:
-            err.print(f"[bold red]error[/]: {exc}", markup=True, soft_wrap=True)
+            err.print("[bold red]error[/]: ", end="")
+            err.print(str(exc), markup=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("interrupted; no output file was left half-written")
@@ -99,7 +102,7 @@ def _root(
 
 
 def _print_validation_summary(manifest: dict[str, Any], out_dir: Path) -> None:
-    table = Table(title=f"Validation ({out_dir})", title_justify="left")
+    table = Table(title=f"Validation ({escape(str(out_dir))})", title_justify="left")
     for column in ("table", "read", "accepted", "rejected", "fields nulled", "columns absent"):
         table.add_column(
             column,
@@ -121,7 +124,9 @@ def _print_validation_summary(manifest: dict[str, Any], out_dir: Path) -> None:
     if reasons:
         top = sorted(reasons.items(), key=lambda kv: -kv[1])[:5]
         out.print("Most common reasons for rejection: " + "; ".join(f"{k} ({v:,})" for k, v in top))
-        out.print(f"Every rejected row and its reasons: {out_dir / 'rejects.parquet'}")
+        out.print(
+            f"Every rejected row and its reasons: {out_dir / 'rejects.parquet'}", markup=False
+        )
     if manifest["timestamps_assumed_tz"]:
         out.print(
             f"{manifest['timestamps_assumed_tz']:,} timestamps had no UTC offset and were read in "
@@ -223,7 +228,8 @@ def _write_synthetic_bank(config: Any, folder: Path, *, quiet: bool) -> dict[str
         out.print(
             f"{len(bank.transactions):,} transactions, {len(bank.accounts):,} accounts "
             f"({involved:,} involved in trafficking), {len(bank.intel):,} intelligence rows → "
-            f"{folder}"
+            f"{folder}",
+            markup=False,
         )
     return paths
 
@@ -297,7 +303,8 @@ def demo(
         out.print(
             "\n[bold]Next:[/] scoring, typology rules and explained alerts arrive with the next "
             "release; this demo stops after validation.\n"
-            f"Synthetic bank: {bank_dir}   Validated run: {run_dir}"
+            f"Synthetic bank: {bank_dir}   Validated run: {run_dir}",
+            markup=False,
         )
 
 

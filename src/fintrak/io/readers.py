@@ -98,8 +98,7 @@ def _read_csv(path: Path, table_map: TableMap) -> pd.DataFrame:
             path,
             dtype=str,
             sep=table_map.delimiter,
-            decimal=table_map.decimal,
-            thousands=table_map.thousands,
+            index_col=False,
             encoding=encoding,
             keep_default_na=False,
             na_values=[""],
@@ -149,11 +148,21 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             f"the Parquet file cannot be read ({str(exc).splitlines()[0]})",
             "export the table again; check that the copy completed",
         ) from None
-    # Integers (ids, MCCs) stay exact nullable integers instead of floats with NaN.
-    return table.to_pandas(types_mapper=_nullable_integers, self_destruct=True)
+    try:
+        return table.to_pandas(types_mapper=_nullable_integers, self_destruct=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputFileError(
+            str(path),
+            f"a column cannot be converted ({str(exc).splitlines()[0]})",
+            "store ids as text or 64-bit integers and amounts as numbers",
+        ) from None
 
 
 def _nullable_integers(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    # Integers (ids, MCCs) stay exact nullable integers instead of floats with NaN; unsigned 64-bit
+    # values may not fit int64, so they stay Arrow-backed.
+    if pa.types.is_uint64(arrow_type):
+        return pd.ArrowDtype(arrow_type)
     return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
 
 

@@ -21,7 +21,8 @@ DATE_DTYPE = "datetime64[us]"
 
 _TRUE = {"1", "true", "t", "yes", "y"}
 _FALSE = {"0", "false", "f", "no", "n"}
-_OFFSET_PATTERN = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+# An offset only counts after a time of day: "2025-01-02" ends in "-02", which is the day.
+_OFFSET_PATTERN = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 _CASE = {"iso4217": "upper", "iso3166_alpha2": "upper"}
 
 
@@ -67,7 +68,9 @@ def normalise_text(raw: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def _parse_float(raw: pd.Series, spec: ColumnSpec) -> Parsed:
+def _parse_float(
+    raw: pd.Series, spec: ColumnSpec, decimal: str = ".", thousands: str | None = None
+) -> Parsed:
     if pd.api.types.is_bool_dtype(raw.dtype):
         text = normalise_text(raw)
     elif pd.api.types.is_numeric_dtype(raw.dtype):
@@ -75,6 +78,10 @@ def _parse_float(raw: pd.Series, spec: ColumnSpec) -> Parsed:
         return Parsed(values, np.zeros(len(raw), dtype=bool))
     else:
         text = normalise_text(raw)
+        if thousands:
+            text = text.str.replace(thousands, "", regex=False)
+        if decimal != ".":
+            text = text.str.replace(decimal, ".", regex=False)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     lowered = text.str.lower()
     explicit_nan = lowered.isin(["nan", "+nan", "-nan"]).fillna(False).to_numpy(dtype=bool)
@@ -83,14 +90,18 @@ def _parse_float(raw: pd.Series, spec: ColumnSpec) -> Parsed:
     return Parsed(numbers, failed)
 
 
-def _parse_int(raw: pd.Series, spec: ColumnSpec) -> Parsed:
-    floats = _parse_float(raw, spec)
+def _parse_int(
+    raw: pd.Series, spec: ColumnSpec, decimal: str = ".", thousands: str | None = None
+) -> Parsed:
+    floats = _parse_float(raw, spec, decimal, thousands)
     values = floats.values.to_numpy(dtype="float64", na_value=np.nan)
     finite = np.isfinite(values)
     not_whole = finite & (np.floor(values) != values)
     failed = floats.failed | not_whole | (~finite & ~np.isnan(values))
-    keep = finite & ~not_whole & (np.abs(values) < 2**62)
-    out = pd.array(np.where(keep, values, 0).astype("int64"), dtype="Int64")
+    keep = finite & ~not_whole
+    # Beyond int64: clip, so that the range check reports the value instead of losing it.
+    clipped = np.clip(np.where(keep, values, 0), -(2.0**62), 2.0**62)
+    out = pd.array(clipped.astype("int64"), dtype="Int64")
     out[~keep] = pd.NA
     return Parsed(pd.Series(out, index=raw.index), failed)
 
@@ -187,6 +198,8 @@ def parse_column(
     timestamp_format: str | None = None,
     date_format: str | None = None,
     assume_tz: str = "UTC",
+    decimal: str = ".",
+    thousands: str | None = None,
 ) -> Parsed:
     """Parse one raw column into the canonical type of ``spec``.
 
@@ -202,6 +215,8 @@ def parse_column(
         strftime format for dates; default ISO-8601 (the first 10 characters).
     assume_tz : str
         IANA zone for timestamps without an offset.
+    decimal, thousands : str
+        Decimal mark and thousands separator of numbers written as text.
 
     Returns
     -------
@@ -216,9 +231,9 @@ def parse_column(
     ([12.5], [False, True, False])
     """
     if spec.kind == "float":
-        return _parse_float(raw, spec)
+        return _parse_float(raw, spec, decimal, thousands)
     if spec.kind == "int":
-        return _parse_int(raw, spec)
+        return _parse_int(raw, spec, decimal, thousands)
     if spec.kind == "flag":
         return _parse_flag(raw, spec)
     if spec.kind == "timestamp":

@@ -152,8 +152,12 @@ def _missing_required(
         )
 
 
-def _apply_signed_amounts(frame: pd.DataFrame, table: TableSpec) -> pd.DataFrame:
-    amount = parse_column(frame["amount"], table["amount"])
+def _apply_signed_amounts(
+    frame: pd.DataFrame, table: TableSpec, table_map: TableMap
+) -> pd.DataFrame:
+    amount = parse_column(
+        frame["amount"], table["amount"], decimal=table_map.decimal, thousands=table_map.thousands
+    )
     values = amount.values
     if "direction" not in frame.columns:
         direction = pd.Series(
@@ -192,9 +196,12 @@ def _messages(
         elif "{first}" in tail:
             values = typed[column]
             first_pos = (
-                pd.Series(np.arange(len(values))).groupby(values.to_numpy()).transform("min")
+                pd.Series(np.arange(len(values)))
+                .groupby(values.to_numpy(), dropna=False)
+                .transform("min")
+                .to_numpy()
             )
-            first_rows = (first_pos.to_numpy()[positions] + 1).astype(str)
+            first_rows = (first_pos[positions].astype(np.int64) + 1).astype(str)
             before, _, after = tail.partition("{first}")
             message = head + shown + before + pd.Series(first_rows, dtype="string") + after
         else:
@@ -288,7 +295,7 @@ def validate_table(raw: RawTable, table: TableSpec, table_map: TableMap) -> Tabl
     frame = pd.DataFrame({target: raw.frame[original] for target, original in mapping.items()})
     frame.index = raw.frame.index
     if table_map.signed_amounts and "amount" in frame.columns:
-        frame = _apply_signed_amounts(frame, table)
+        frame = _apply_signed_amounts(frame, table, table_map)
     _missing_required(raw, table, set(frame.columns), ignored)
     for column, values in table_map.values.items():
         if column in frame.columns:
@@ -302,6 +309,8 @@ def validate_table(raw: RawTable, table: TableSpec, table_map: TableMap) -> Tabl
             timestamp_format=table_map.timestamp_format,
             date_format=table_map.date_format,
             assume_tz=table_map.assume_tz,
+            decimal=table_map.decimal,
+            thousands=table_map.thousands,
         )
         for name in present
     }
