@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from fintrak.docs import render_tables_page
+from fintrak.docs import PAGES, render_tables_page
 from fintrak.schema import TABLES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-def test_committed_tables_page_is_current():
-    committed = (DOCS / "tables.md").read_text(encoding="utf-8")
-    assert committed == render_tables_page(), (
-        "docs/tables.md is stale: run "
+@pytest.mark.parametrize("page", list(PAGES))
+def test_committed_generated_pages_are_current(page):
+    committed = (DOCS / page).read_text(encoding="utf-8")
+    assert committed == PAGES[page](), (
+        f"docs/{page} is stale: run "
         "python -c \"from fintrak.docs import write_reference_docs; write_reference_docs('docs')\""
     )
 

@@ -2,9 +2,9 @@
 
 Usage: python tools/build_catalogue.py ../shared/reference/indicators.md
 
-The catalogue lists the published red flags (rows A1..J5) and the source documents (keys such as
-F20, FT16, AU22). Feature and typology metadata cite these ids; fintrak checks at import and load time
-that every citation resolves against this file.
+The catalogue lists the published red flags (rows A1..J5) and the source documents (keys such
+as F20, FT16, AU22). Feature and typology metadata cite these ids; fintrak checks at import and
+load time that every citation resolves against this file.
 """
 
 from __future__ import annotations

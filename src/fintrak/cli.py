@@ -270,19 +270,200 @@ def synth(
     _write_synthetic_bank(config, folder, quiet=quiet)
 
 
+def _print_alert_summary(result: Any, out_dir: Path, top: int = 10) -> None:
+    scores = result.scores
+    n_alerts = int(scores["alert"].sum())
+    out.print(
+        f"\n[bold]{n_alerts:,} alerts[/] among {len(scores):,} accounts "
+        f"(model {result.manifest['model_version']}, as of {result.manifest['as_of'][:10]})"
+    )
+    if result.manifest["features_skipped"]:
+        skipped = "; ".join(f"{k}: {v}" for k, v in result.manifest["features_skipped"].items())
+        out.print(f"[yellow]Not computed[/] (missing data): {skipped}")
+    table = Table(
+        title=f"Top alerts ({escape(str(out_dir / 'alerts.jsonl'))})", title_justify="left"
+    )
+    for column in ("account", "score", "typology", "role", "top reasons"):
+        table.add_column(column, overflow="fold")
+    for alert in result.alerts.head(top).itertuples():
+        reasons = "; ".join(r["text"] for r in alert.reasons[:3])
+        table.add_row(
+            str(alert.account_id),
+            f"{alert.score:.3f}",
+            alert.typology or "-",
+            alert.role_hypothesis,
+            reasons,
+        )
+    out.print(table)
+
+
+def run_scoring(
+    *,
+    transactions: Path,
+    accounts: Path | None,
+    intel: Path | None,
+    column_map: Path | None,
+    model: Path | None,
+    as_of: str | None,
+    out_dir: Path,
+    quiet: bool,
+) -> Any:
+    """Validate, score and write every output into ``out_dir``; return the ScoreResult."""
+    from fintrak.features.builder import build_features
+    from fintrak.io.atomic import write_json_atomic
+    from fintrak.pipeline import score_tables, write_scores
+    from fintrak.scoring.model import load_model
+    from fintrak.validation import validate, write_validation
+
+    with step("Reading and validating the input tables", quiet=quiet):
+        validated = validate(transactions, accounts, intel, column_map=column_map)
+    with step("Writing the canonical tables, rejects and manifest", quiet=quiet):
+        write_validation(validated, out_dir)
+    if not quiet:
+        _print_validation_summary(validated.manifest, out_dir)
+    validated.raise_if_unusable()
+    bundle = load_model(model)
+    tables = validated.tables
+    with step("Computing typology features", quiet=quiet):
+        features = build_features(
+            tables["transactions"], tables.get("accounts"), tables.get("intel"), as_of=as_of
+        )
+    with step("Scoring (rules, model) and explaining alerts", quiet=quiet):
+        result = score_tables(tables, model=bundle, features=features)
+    with step("Writing scores, alerts and explanations", quiet=quiet):
+        written = write_scores(result, out_dir)
+        manifest = validated.manifest
+        manifest["scoring"] = result.manifest
+        manifest["outputs"] = sorted(set(manifest["outputs"]) | {p.name for p in written.values()})
+        write_json_atomic(out_dir / "manifest.json", manifest)
+    if not quiet:
+        _print_alert_summary(result, out_dir)
+    return result
+
+
+@app.command()
+@user_errors
+def score(
+    transactions: Annotated[
+        Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
+    ],
+    out_dir: OutOption,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
+    intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model folder (default: the shipped model).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="YYYY-MM-DD: score as of the end of that day (UTC)."),
+    ] = None,
+    column_map: Annotated[
+        Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
+    ] = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Score accounts: scores.parquet, alerts.jsonl with explanations, and validation outputs."""
+    from fintrak.io.atomic import prepare_output_dir
+
+    _check_as_of(as_of)
+    folder = prepare_output_dir(out_dir, overwrite=overwrite)
+    run_scoring(
+        transactions=transactions,
+        accounts=accounts,
+        intel=intel,
+        column_map=column_map,
+        model=model,
+        as_of=as_of,
+        out_dir=folder,
+        quiet=quiet,
+    )
+
+
+def _check_as_of(as_of: str | None) -> None:
+    from datetime import date
+
+    from fintrak.exceptions import ConfigError
+
+    if as_of is None:
+        return
+    try:
+        date.fromisoformat(as_of)
+    except ValueError:
+        raise ConfigError(
+            f"--as-of must be a date written YYYY-MM-DD. Got {as_of!r} instead."
+        ) from None
+
+
+@app.command()
+@user_errors
+def train(
+    transactions: Annotated[
+        Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
+    ],
+    labels: Annotated[
+        Path, typer.Option("--labels", help="Labels file (account_id, is_trafficking, ...).")
+    ],
+    out_dir: OutOption,
+    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
+    intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
+    column_map: Annotated[
+        Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD: features as of that day.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Train a model folder (LightGBM text model, model card, threshold) from labelled data."""
+    from fintrak.io.atomic import prepare_output_dir
+    from fintrak.scoring.model import save_model
+    from fintrak.training import LabelledData, train_model
+    from fintrak.validation import validate
+
+    _check_as_of(as_of)
+    folder = prepare_output_dir(out_dir, overwrite=overwrite)
+    with step("Reading and validating the input tables", quiet=quiet):
+        validated = validate(transactions, accounts, intel, labels, column_map=column_map)
+    validated.raise_if_unusable()
+    with step("Computing typology features", quiet=quiet):
+        data = LabelledData.from_tables(validated.tables, validated.tables["labels"], as_of=as_of)
+    with step("Training and comparing class-balance strategies", quiet=quiet):
+        bundle = train_model(
+            data,
+            seed=seed,
+            description={"transactions": str(transactions), "labels": str(labels)},
+        )
+    save_model(bundle, folder)
+    if not quiet:
+        card = bundle.card
+        metrics = card["metrics_held_out"]
+        out.print(
+            f"Model {bundle.version} → {folder}\n"
+            f"class balance: {card['class_balance']['winner']} "
+            f"({card['class_balance']['candidates_average_precision']}); "
+            f"held-out average precision: combined {metrics['combined']['average_precision']}, "
+            f"model {metrics['model']['average_precision']}, rules "
+            f"{metrics['rules']['average_precision']}; alert threshold "
+            f"{bundle.config['alert_threshold']:.3f}"
+        )
+
+
 @app.command()
 @user_errors
 def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Output folder for the demo bank and run.")
     ] = Path("fintrak-demo"),
-    accounts: Annotated[int, typer.Option("--accounts", help="Number of accounts.")] = 2000,
+    accounts: Annotated[int, typer.Option("--accounts", help="Number of accounts.")] = 3000,
     months: Annotated[int, typer.Option("--months", help="Months of history.")] = 6,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Run the whole job on built-in synthetic data: generate a bank, then validate it."""
+    """Run the whole job on built-in synthetic data: generate a bank, then score it."""
     from fintrak.io.atomic import prepare_output_dir
 
     config = _synth_config(n_accounts=accounts, months=months, seed=seed)
@@ -290,22 +471,18 @@ def demo(
     bank_dir = prepare_output_dir(folder / "bank", overwrite=True)
     run_dir = prepare_output_dir(folder / "run", overwrite=True)
     paths = _write_synthetic_bank(config, bank_dir, quiet=quiet)
-    run_validation(
+    run_scoring(
         transactions=paths["transactions"],
         accounts=paths["accounts"],
         intel=paths["intel"],
-        labels=None,
         column_map=None,
+        model=None,
+        as_of=None,
         out_dir=run_dir,
         quiet=quiet,
     )
     if not quiet:
-        out.print(
-            "\n[bold]Next:[/] scoring, typology rules and explained alerts arrive with the next "
-            "release; this demo stops after validation.\n"
-            f"Synthetic bank: {bank_dir}   Validated run: {run_dir}",
-            markup=False,
-        )
+        out.print(f"\nSynthetic bank: {bank_dir}   Scored run: {run_dir}", markup=False)
 
 
 def main() -> None:

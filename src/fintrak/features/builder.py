@@ -23,7 +23,17 @@ from fintrak.features.settings import FeatureSettings
 __all__ = ["LIBRARY_MODULES", "FeatureResult", "build_features", "feature_names", "load_library"]
 
 #: Modules holding the registered calculators, imported on first use.
-LIBRARY_MODULES: tuple[str, ...] = ()
+LIBRARY_MODULES: tuple[str, ...] = (
+    "fintrak.features.ads",
+    "fintrak.features.p2p",
+    "fintrak.features.lodging_travel",
+    "fintrak.features.spending",
+    "fintrak.features.geography",
+    "fintrak.features.labour",
+    "fintrak.features.cash",
+    "fintrak.features.wires",
+    "fintrak.features.population",
+)
 
 
 def load_library() -> dict[str, Calculator]:

@@ -62,7 +62,7 @@ def _local_clock(timestamps: pd.Series, zones: pd.Series) -> tuple[np.ndarray, n
         rows = np.flatnonzero(zone_values == zone)
         local = timestamps.iloc[rows].dt.tz_convert(zone)
         hours[rows] = local.dt.hour.to_numpy(dtype=np.int8)
-        days[rows] = local.dt.dayofweek.to_numpy(dtype=np.int8)
+        days[rows] = local.dt.day_of_week.to_numpy(dtype=np.int8)
     return hours, days
 
 
@@ -203,7 +203,7 @@ class FeatureContext:
     def nunique(self, keys: pd.Series | np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Count distinct non-null ``keys`` per account over rows where ``mask`` holds."""
         acct = self.transactions["acct"].to_numpy()[mask]
-        key = pd.Series(np.asarray(keys, dtype=object)[mask])
+        key = pd.Series(keys.to_numpy()[mask] if isinstance(keys, pd.Series) else keys[mask])
         ok = key.notna().to_numpy()
         if not ok.any():
             return np.zeros(self.n_accounts)
