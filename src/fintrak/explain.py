@@ -9,6 +9,7 @@ last 14 days (peers: 0)".
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -53,14 +54,21 @@ def peer_medians(features: pd.DataFrame, peer_group: pd.Series | None) -> pd.Dat
     return features.groupby(groups.to_numpy()).transform("median")
 
 
-def _text(feature: str, value: float, peer: float) -> str:
+_LAST_DAYS = re.compile(r"\bthe last (\d+)( days)?")
+
+
+def _text(feature: str, value: float, peer: float, window_end: str | None = None) -> str:
     spec = FEATURES.get(feature)
     if spec is None:
         return f"{feature} = {value:g}"
     try:
-        return spec.explain(value, peer)
+        text = spec.explain(value, peer)
     except (ValueError, KeyError, IndexError):
-        return f"{spec.description} Value: {value:g}."
+        text = f"{spec.description} Value: {value:g}."
+    if window_end is not None:
+        # The value comes from an earlier window of the look-back, not from the latest days.
+        text = _LAST_DAYS.sub(lambda m: f"the {m.group(1)} days to {window_end}", text)
+    return text
 
 
 def explain(
@@ -70,6 +78,7 @@ def explain(
     *,
     peer_group: pd.Series | None = None,
     max_reasons: int = 6,
+    window_end: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Explain the model score of the given accounts, one row per reason.
 
@@ -85,6 +94,9 @@ def explain(
         Peer group per account (default: everyone).
     max_reasons : int
         At most this many reasons per account.
+    window_end : pandas.DataFrame, optional
+        When each feature value's window ended (from :class:`~fintrak.features.builder.
+        FeatureResult`); a value from an earlier window is worded "in the 30 days to <date>".
 
     Returns
     -------
@@ -102,6 +114,11 @@ def explain(
     contrib = bundle.contributions(subset)[:, :-1]
     values = subset.to_numpy()
     names = np.asarray(bundle.features)
+    ends = None
+    if window_end is not None:
+        ends_frame = window_end.reindex(index=accounts, columns=bundle.features)
+        latest = window_end.max().max()
+        ends = ends_frame.where(ends_frame < latest)
     rows: list[dict[str, Any]] = []
     for i, account in enumerate(accounts):
         c = contrib[i]
@@ -116,7 +133,14 @@ def explain(
                     "value": float(values[i, j]),
                     "peer_median": float(peers.iat[i, j]),
                     "contribution": float(c[j]),
-                    "text": _text(names[j], float(values[i, j]), float(peers.iat[i, j])),
+                    "text": _text(
+                        names[j],
+                        float(values[i, j]),
+                        float(peers.iat[i, j]),
+                        None
+                        if ends is None or pd.isna(ends.iat[i, j])
+                        else pd.Timestamp(ends.iat[i, j]).strftime("%Y-%m-%d"),
+                    ),
                 }
             )
     return pd.DataFrame(rows, columns=columns)

@@ -146,7 +146,7 @@ def score_tables(
     accounts = tables.get("accounts")
     if accounts is not None and "account_type" in accounts:
         peer_group = accounts.set_index("account_id")["account_type"]
-    reasons = explain(bundle, X, alerted, peer_group=peer_group)
+    reasons = explain(bundle, X, alerted, peer_group=peer_group, window_end=features.window_end)
     as_of_text = features.notes.get("as_of", "")
     alerts = _alerts(scores, alerted, reasons, rules.hits, bundle.version, as_of_text)
     manifest = {

@@ -1,9 +1,18 @@
 """Compute every registered feature for every account, as of a date.
 
 Account-level calculators run first (each reads only each account's own rows); population
-calculators run second, over the account-level frame. A calculator whose required columns are
-absent or entirely null is skipped: its features are NaN and the reason is recorded, so a bank
-whose extract has no MCCs still gets every other feature and is told what it did not get.
+calculators run second, over the account-level frame.
+
+Look-back: trafficking activity need not be going on on the scoring date - a ring may have moved
+on a month ago. Account-level features are therefore computed as of the scoring date and as of
+every ``step_days`` before it, back over ``lookback_days``, and each account keeps its worst
+window: the highest value of a feature where a high value is the red flag, the lowest where a low
+one is. :attr:`FeatureResult.window_end` records when that window ended, and explanations say so
+("in the 30 days to 2025-03-12"). Nothing after ``as_of`` is ever read.
+
+A calculator whose required columns are absent or entirely null is skipped: its features are NaN
+and the reason is recorded, so a bank whose extract has no MCCs still gets every other feature
+and is told what it did not get.
 """
 
 from __future__ import annotations
@@ -57,6 +66,9 @@ class FeatureResult:
     ----------
     features : pandas.DataFrame
         One row per account (index ``account_id``), one float column per registered feature.
+    window_end : pandas.DataFrame
+        Same shape: the as-of date (UTC) of the window each value comes from (``as_of`` itself
+        for the current window and for population features).
     skipped : dict of str to str
         Calculator name -> why it was skipped (its features are NaN).
     notes : dict
@@ -64,6 +76,7 @@ class FeatureResult:
     """
 
     features: pd.DataFrame
+    window_end: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -98,6 +111,46 @@ def _run(calc: Calculator, ctx: FeatureContext, base: pd.DataFrame | None) -> pd
     return out.reindex(ctx.account_ids.rename("account_id"))[expected].astype("float64")
 
 
+def _worst_window(
+    snapshots: list[pd.DataFrame], ends: list[pd.Timestamp]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep, per account and feature, the value of the riskiest snapshot and when it ended."""
+    first = snapshots[0]
+    stack = np.stack([s.to_numpy(dtype="float64") for s in snapshots])  # (k, accounts, features)
+    lower = np.array([not FEATURES[c].higher_is_riskier for c in first.columns])
+    oriented = np.where(lower[None, None, :], -stack, stack)
+    filled = np.where(np.isnan(oriented), -np.inf, oriented)
+    best = np.argmax(filled, axis=0)  # the first snapshot (most recent) wins ties
+    values = np.take_along_axis(stack, best[None], axis=0)[0]
+    naive_ends = np.array(
+        [e.tz_convert(None).to_datetime64() for e in ends], dtype="datetime64[us]"
+    )
+    when = naive_ends[best]
+    features = pd.DataFrame(values, index=first.index, columns=first.columns)
+    window_end = pd.DataFrame(when, index=first.index, columns=first.columns)
+    return features, window_end
+
+
+def _account_level(
+    ctx: FeatureContext, skipped: dict[str, str], timings: dict[str, float]
+) -> pd.DataFrame:
+    index = ctx.account_ids.rename("account_id")
+    parts = []
+    for calc in CALCULATORS.values():
+        if calc.level != "account":
+            continue
+        reason = _missing(calc, ctx)
+        started = time.perf_counter()
+        if reason is not None:
+            skipped[calc.name] = reason
+            frame = pd.DataFrame(np.nan, index=index, columns=list(calc.specs))
+        else:
+            frame = _run(calc, ctx, None)
+        timings[calc.name] = round(timings.get(calc.name, 0.0) + time.perf_counter() - started, 4)
+        parts.append(frame)
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
+
+
 def build_features(
     transactions: pd.DataFrame | FeatureContext,
     accounts: pd.DataFrame | None = None,
@@ -105,6 +158,8 @@ def build_features(
     *,
     as_of: str | pd.Timestamp | None = None,
     settings: FeatureSettings | None = None,
+    lookback_days: int = 180,
+    step_days: int = 30,
 ) -> FeatureResult:
     """Compute every registered feature as of a date.
 
@@ -118,11 +173,20 @@ def build_features(
         ``YYYY-MM-DD`` (through the end of that day, UTC); default the last transaction.
     settings : FeatureSettings, optional
         Thresholds and reference lists; default the shipped ones.
+    lookback_days, step_days : int
+        Account-level features are also computed as of every ``step_days`` before ``as_of``,
+        back over ``lookback_days`` (where there is history), and the worst window is kept (see
+        the module docstring). ``lookback_days=0`` computes the current window only.
 
     Returns
     -------
     FeatureResult
     """
+    if step_days <= 0 or lookback_days < 0:
+        raise ValueError(
+            "step_days must be > 0 and lookback_days >= 0. "
+            f"Got step_days={step_days}, lookback_days={lookback_days} instead."
+        )
     load_library()
     ctx = (
         transactions
@@ -131,29 +195,51 @@ def build_features(
     )
     skipped: dict[str, str] = {}
     timings: dict[str, float] = {}
-    parts: list[pd.DataFrame] = []
     index = ctx.account_ids.rename("account_id")
-    for level in ("account", "population"):
-        base = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
-        for calc in CALCULATORS.values():
-            if calc.level != level:
-                continue
-            reason = _missing(calc, ctx)
-            started = time.perf_counter()
-            if reason is not None:
-                skipped[calc.name] = reason
-                frame = pd.DataFrame(np.nan, index=index, columns=list(calc.specs))
-            else:
-                frame = _run(calc, ctx, base)
-            timings[calc.name] = round(time.perf_counter() - started, 4)
-            parts.append(frame)
-    features = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=index)
-    features = features[[name for name in FEATURES if name in features.columns]]
+    history = ctx.history_days
+    snapshots, ends = [], []
+    shift = 0
+    while True:
+        snap = ctx if shift == 0 else ctx.shifted(shift)
+        snapshots.append(_account_level(snap, skipped, timings))
+        ends.append(snap.as_of)
+        shift += step_days
+        if shift > lookback_days or shift >= history:
+            break
+    base, window_end = _worst_window(snapshots, ends)
+    parts = [base]
+    for calc in CALCULATORS.values():
+        if calc.level != "population":
+            continue
+        reason = _missing(calc, ctx)
+        started = time.perf_counter()
+        if reason is not None:
+            skipped[calc.name] = reason
+            frame = pd.DataFrame(np.nan, index=index, columns=list(calc.specs))
+        else:
+            frame = _run(calc, ctx, base)
+        timings[calc.name] = round(time.perf_counter() - started, 4)
+        parts.append(frame)
+        window_end = window_end.join(
+            pd.DataFrame(
+                np.datetime64(ctx.as_of.tz_convert(None), "us"), index=index, columns=frame.columns
+            )
+        )
+    features = pd.concat(parts, axis=1)
+    order = [name for name in FEATURES if name in features.columns]
+    features, window_end = features[order], window_end[order]
     never_nan = [n for n, s in FEATURES.items() if s.kind in ("count", "flag")]
     computed = [n for n in never_nan if n in features.columns and _calc_of(n) not in skipped]
     features[computed] = features[computed].fillna(0.0)
-    notes = {**ctx.notes, "timings_seconds": timings, "features": len(features.columns)}
-    return FeatureResult(features=features, skipped=skipped, notes=notes)
+    notes = {
+        **ctx.notes,
+        "lookback_days": lookback_days,
+        "step_days": step_days,
+        "windows": len(snapshots),
+        "timings_seconds": timings,
+        "features": len(features.columns),
+    }
+    return FeatureResult(features=features, window_end=window_end, skipped=skipped, notes=notes)
 
 
 def _calc_of(feature: str) -> str:

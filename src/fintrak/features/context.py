@@ -178,6 +178,33 @@ class FeatureContext:
             notes=notes,
         )
 
+    def shifted(self, days: float) -> FeatureContext:
+        """Return the same context as of ``days`` earlier (later rows dropped, ages shifted).
+
+        Derived columns are reused, not recomputed, so a look-back over several past dates costs
+        one row filter per date.
+        """
+        txn = self.transactions
+        keep = txn["age_days"].to_numpy() >= days
+        earlier = txn.loc[keep].reset_index(drop=True)
+        earlier["age_days"] = earlier["age_days"] - days
+        cutoff = self.as_of - pd.Timedelta(days=days)
+        return FeatureContext(
+            transactions=earlier,
+            accounts=self.accounts,
+            intel=self.intel,
+            as_of=cutoff,
+            account_ids=self.account_ids,
+            settings=self.settings,
+            notes={**self.notes, "as_of": cutoff.isoformat()},
+        )
+
+    @property
+    def history_days(self) -> float:
+        """Days between the earliest transaction and ``as_of`` (0 without transactions)."""
+        ages = self.transactions["age_days"]
+        return float(ages.max()) if len(ages) else 0.0
+
     # -- per-account aggregation helpers (arrays aligned with account_ids) -----------------------
 
     @property
