@@ -435,11 +435,14 @@ def test_adult_venue_night_charges_local_clock():
         ("2025-02-10T04:00:00Z", 7230),  # 23:00 local salon: counts
         ("2025-02-10T04:00:00Z", 5812),  # restaurant: no
         ("2025-02-10T20:00:00Z", 7298),  # 15:00 local spa: no
+        ("2025-02-11T04:30:00Z", 5813),  # 23:30 local bar: open hours, no
+        ("2025-02-11T06:59:00Z", 5813),  # 01:59 local bar: no
+        ("2025-02-11T07:00:00Z", 5813),  # 02:00 local bar: after closing, counts
     ]
     rows = [{"account_id": "A", "timestamp": t, "mcc": m} for t, m in charges]
     accounts = [{"account_id": "A", "timezone": "America/New_York"}]
     out = run(spending.adult_venue_nights, bank(rows, accounts, as_of="2025-02-20"))
-    assert out.loc["A", "adult_venue_night_charges_30d"] == 3.0
+    assert out.loc["A", "adult_venue_night_charges_30d"] == 4.0
 
 
 # -- geography -------------------------------------------------------------------------------------

@@ -159,8 +159,8 @@ def following_total(ctx: FeatureContext, values: np.ndarray, hours: float) -> np
         description="Share of the last 30 days' cash deposits whose amount lies in the "
         "third-party cash band (AUD 200-800, converted to the deposit's currency). NaN without "
         "cash deposits.",
-        reason="{value:.0%} of cash deposits were of 200-800 (AUD equivalent) in the last 30 days "
-        "(peers: {peer:.0%})",
+        reason="{value:.0%} of cash deposits were of AUD 200-800 or its equivalent in the last "
+        "30 days (peers: {peer:.0%})",
         typologies=("sex_trafficking", "funnel"),
         refs=("E2", "AU22"),
         unit="share",

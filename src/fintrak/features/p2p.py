@@ -163,8 +163,8 @@ def p2p_memo_keywords(ctx: FeatureContext) -> pd.DataFrame:
     p2p_service_band_share_30d=FeatureSpec(
         description="Share of the last 30 days' P2P credits whose amount lies in the AU22 band "
         "(AUD 100-800, converted to the transaction's currency). NaN when there is no P2P credit.",
-        reason="{value:.0%} of P2P credits in the last 30 days were between about AUD 100 and "
-        "800 (peers: {peer:.0%})",
+        reason="{value:.0%} of P2P credits in the last 30 days were in AUSTRAC's typical "
+        "commercial-sex payment band (AUD 100-800 or its equivalent) (peers: {peer:.0%})",
         typologies=("sex_trafficking",),
         refs=("A6", "AU22"),
         unit="share",

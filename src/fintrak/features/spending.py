@@ -40,6 +40,8 @@ SUSTENANCE_GROUPS: tuple[str, ...] = (
 MONTHLY_GAP_DAYS: tuple[float, float] = (20.0, 40.0)
 #: Beauty salons and spas count as A9 venues only after hours (catalogue section 2, ADULT_VENUE).
 _AFTER_HOURS_VENUE_MCC: tuple[int, ...] = (7230, 7298)
+#: Drinking places (5813) are open late; only 02:00-05:59 counts as after hours for them.
+_DRINKING_PLACES_MCC = 5813
 
 
 def _debits(ctx: FeatureContext) -> np.ndarray:
@@ -252,9 +254,10 @@ def essential_spending(ctx: FeatureContext) -> pd.DataFrame:
 
 @features(
     adult_venue_night_charges_30d=FeatureSpec(
-        description="Counts charges at massage parlours, escort services, drinking places, beauty "
-        "salons and spas between 22:00 and 05:59 on the holder's local clock in the last 30 days "
-        "(after normal business hours).",
+        description="Counts charges at massage parlours, escort services, beauty salons and spas "
+        "between 22:00 and 05:59, and at drinking places between 02:00 and 05:59 (bars are "
+        "normally open until about 2 a.m.), on the holder's local clock in the last 30 days: "
+        "after normal business hours.",
         reason="{value:.0f} late-night charges at massage, adult or beauty venues in the last 30 "
         "days (peers: {peer:.0f})",
         typologies=("sex_trafficking",),
@@ -282,7 +285,8 @@ def adult_venue_nights(ctx: FeatureContext) -> pd.DataFrame:
     mcc = txn["mcc"].to_numpy(dtype="float64", na_value=np.nan)
     venue = _in_groups(ctx, "adult_venue") | np.isin(mcc, _AFTER_HOURS_VENUE_MCC)
     hour = txn["local_hour"].to_numpy()
-    night = (hour >= 22) | (hour < 6)
+    bar = mcc == _DRINKING_PLACES_MCC
+    night = np.where(bar, (hour >= 2) & (hour < 6), (hour >= 22) | (hour < 6))
     return ctx.frame(
         adult_venue_night_charges_30d=ctx.count(_debits(ctx) & ctx.within(30) & venue & night)
     )
