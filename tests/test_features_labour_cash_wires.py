@@ -664,3 +664,39 @@ def test_synthetic_roles_score_higher_than_ordinary_accounts(synth_features, gro
     ours = frame.loc[frame["group"] == group, feature].fillna(0).mean()
     ordinary = frame.loc[frame["group"] == "ordinary", feature].fillna(0).mean()
     assert ours > ordinary, (group, feature, ours, ordinary)
+
+
+def test_shared_beneficiary_counts_other_customers_wiring_the_same_payee():
+    def wire(account, days, name, city, direction="debit"):
+        return tx(account, at(days), 900, direction, "wire", counterparty_name=name, city=city)
+
+    rows = [
+        wire("A", 5, "Maria Vasquez", "McAllen"),
+        wire("B", 20, "MARIA  VASQUEZ.", "mcallen"),  # same payee, other spelling
+        wire("C", 170, "Maria Vasquez", "McAllen"),
+        wire("D", 200, "Maria Vasquez", "McAllen"),  # outside 180 days: not counted
+        wire("E", 3, "Maria Vasquez", "Laredo"),  # another city: another beneficiary
+        wire("F", 3, "Maria Vasquez", "McAllen", direction="credit"),  # incoming: not a payment
+        wire("G", 4, "Maria Vasquez", "McAllen"),  # G and H are one customer: count once
+        wire("H", 6, "Maria Vasquez", "McAllen"),
+        tx("I", at(2), 50, "debit", "card", counterparty_name="Maria Vasquez", city="McAllen"),
+    ]
+    accounts = [{"account_id": a} for a in "ABCDEFI"] + [
+        {"account_id": "G", "customer_id": "K1"},
+        {"account_id": "H", "customer_id": "K1"},
+    ]
+    ctx = make_ctx(rows, accounts)
+    out = population.shared_beneficiaries(ctx, pd.DataFrame(index=ctx.account_ids))
+    got = out["shared_beneficiary_senders_180d"].to_dict()
+    # senders of (maria vasquez, mcallen) in 180 days: customers A, B, C, K1 -> 4
+    assert got == {
+        "A": 3.0,
+        "B": 3.0,
+        "C": 3.0,
+        "D": 0.0,
+        "E": 0.0,
+        "F": 0.0,
+        "G": 3.0,
+        "H": 3.0,
+        "I": 0.0,
+    }

@@ -19,7 +19,7 @@ import pandas as pd
 from fintrak import __version__
 from fintrak.exceptions import FintrakError
 from fintrak.features.builder import FeatureResult, build_features
-from fintrak.scoring.combine import DEFAULT_WEIGHTS, combined_score
+from fintrak.scoring.combine import combined_score
 from fintrak.scoring.model import (
     LGBM_PARAMS,
     ModelBundle,
@@ -28,7 +28,13 @@ from fintrak.scoring.model import (
 )
 from fintrak.scoring.rules import RuleScorer
 
-__all__ = ["LabelledData", "choose_threshold", "metrics_at_budget", "train_model"]
+__all__ = [
+    "LabelledData",
+    "choose_threshold",
+    "choose_weights",
+    "metrics_at_budget",
+    "train_model",
+]
 
 
 class LabelError(FintrakError, ValueError):
@@ -98,6 +104,34 @@ def metrics_at_budget(y: np.ndarray, score: np.ndarray, budget: int) -> dict[str
     }
 
 
+#: Rule weights tried when combining; the rules always keep some weight, so that an account at a
+#: published typology's alert level stays visible even where the model has seen nothing like it.
+RULE_WEIGHTS = (0.1, 0.2, 0.3, 0.4)
+
+
+def choose_weights(
+    y: np.ndarray, model_score: np.ndarray, rule_score: np.ndarray
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Return the combination weights with the best held-out average precision.
+
+    Returns
+    -------
+    (dict, dict)
+        ``{"model": 1 - w, "rule": w}`` and the average precision for each tried ``w``.
+    """
+    from sklearn.metrics import average_precision_score
+
+    results = {}
+    for w in RULE_WEIGHTS:
+        combined = combined_score(model_score, rule_score, {"model": 1 - w, "rule": w})
+        results[w] = float(average_precision_score(y, combined))
+    best = max(RULE_WEIGHTS, key=lambda w: (round(results[w], 6), w))
+    return (
+        {"model": round(1 - best, 2), "rule": best},
+        {str(w): round(v, 4) for w, v in results.items()},
+    )
+
+
 def choose_threshold(y: np.ndarray, score: np.ndarray) -> float:
     """Return the score threshold that maximises F1 on held-out data (ties: the higher one)."""
     from sklearn.metrics import precision_recall_curve
@@ -111,11 +145,15 @@ def choose_threshold(y: np.ndarray, score: np.ndarray) -> float:
 
 
 def _evaluate(
-    data: LabelledData, model_score: np.ndarray, rule_score: np.ndarray, threshold: float
+    data: LabelledData,
+    model_score: np.ndarray,
+    rule_score: np.ndarray,
+    threshold: float,
+    weights: dict[str, float],
 ) -> dict[str, Any]:
     from sklearn.metrics import average_precision_score
 
-    combined = combined_score(model_score, rule_score)
+    combined = combined_score(model_score, rule_score, weights)
     budget = int(2 * data.y.sum())
     out: dict[str, Any] = {"positives": int(data.y.sum()), "accounts": int(len(data.y))}
     for name, values in (("rules", rule_score), ("model", model_score), ("combined", combined)):
@@ -185,14 +223,15 @@ def train_model(
         .fillna(0.0)
         .to_numpy()
     )
-    threshold = choose_threshold(held_out.y, combined_score(held_model, held_rule))
+    weights, weight_ap = choose_weights(held_out.y, held_model, held_rule)
+    threshold = choose_threshold(held_out.y, combined_score(held_model, held_rule, weights))
     model_text = booster.model_to_string()
     model_version = "fintrak-lgbm-" + hashlib.sha256(model_text.encode()).hexdigest()[:12]
     config = {
         "model_version": model_version,
         "features": list(X.columns),
         "alert_threshold": round(threshold, 6),
-        "weights": DEFAULT_WEIGHTS,
+        "weights": weights,
     }
     card = {
         "model_version": model_version,
@@ -223,11 +262,13 @@ def train_model(
         },
         "features": list(X.columns),
         "combined_score": {
-            "weights": DEFAULT_WEIGHTS,
+            "weights": weights,
+            "weights_rule": "rule weight from RULE_WEIGHTS maximising held-out average precision",
+            "average_precision_by_rule_weight": weight_ap,
             "alert_threshold": round(threshold, 6),
             "threshold_rule": "maximise F1 on held-out data",
         },
-        "metrics_held_out": _evaluate(held_out, held_model, held_rule, threshold),
+        "metrics_held_out": _evaluate(held_out, held_model, held_rule, threshold, weights),
         "versions": {
             "fintrak": __version__,
             "python": platform.python_version(),

@@ -134,15 +134,14 @@ def _worst_window(
 def _account_level(
     ctx: FeatureContext, skipped: dict[str, str], timings: dict[str, float]
 ) -> pd.DataFrame:
+    """Run every account-level calculator not in ``skipped`` (decided once, on the whole input)."""
     index = ctx.account_ids.rename("account_id")
     parts = []
     for calc in CALCULATORS.values():
         if calc.level != "account":
             continue
-        reason = _missing(calc, ctx)
         started = time.perf_counter()
-        if reason is not None:
-            skipped[calc.name] = reason
+        if calc.name in skipped:
             frame = pd.DataFrame(np.nan, index=index, columns=list(calc.specs))
         else:
             frame = _run(calc, ctx, None)
@@ -193,7 +192,13 @@ def build_features(
         if isinstance(transactions, FeatureContext)
         else FeatureContext.build(transactions, accounts, intel, as_of=as_of, settings=settings)
     )
+    # Whether a calculator can run is decided once, on the whole extract: an earlier window in
+    # which nobody happens to have an MCC must not switch the MCC features off for that window.
     skipped: dict[str, str] = {}
+    for calc in CALCULATORS.values():
+        reason = _missing(calc, ctx)
+        if reason is not None:
+            skipped[calc.name] = reason
     timings: dict[str, float] = {}
     index = ctx.account_ids.rename("account_id")
     history = ctx.history_days
@@ -211,10 +216,8 @@ def build_features(
     for calc in CALCULATORS.values():
         if calc.level != "population":
             continue
-        reason = _missing(calc, ctx)
         started = time.perf_counter()
-        if reason is not None:
-            skipped[calc.name] = reason
+        if calc.name in skipped:
             frame = pd.DataFrame(np.nan, index=index, columns=list(calc.specs))
         else:
             frame = _run(calc, ctx, base)

@@ -6,7 +6,8 @@ These run after the account-level features, over the whole bank:
   indicator 6, F26 flag 10, ABA19);
 - apparently unrelated customers share a phone number or an address (J1; F14, F20);
 - cash deposits far above those of peers in the same occupation (H7; F23 flags 6-7);
-- sustenance spending far above peers (B8; F26 flag 3).
+- sustenance spending far above peers (B8; F26 flag 3);
+- many customers wiring one beneficiary (H5, H1; F14, F23).
 
 The phone rule here is deliberately small (:func:`phone_digits`); it will be replaced by
 ``phonenumbers`` parsing in the network module.
@@ -405,3 +406,66 @@ def peer_scores(ctx: FeatureContext, account_features: pd.DataFrame) -> pd.DataF
         else:
             out[name] = np.full(ctx.n_accounts, np.nan)
     return ctx.frame(**out)
+
+
+#: Look-back of the shared-beneficiary feature (a population feature sees one window only).
+BENEFICIARY_DAYS = 180
+_NAME_NOISE = re.compile(r"[^a-z0-9]+")
+
+
+@features(
+    shared_beneficiary_senders_180d=FeatureSpec(
+        description="Among the account's outgoing wires in the last 180 days, the largest number "
+        "of OTHER customers of the bank who wired the same beneficiary (same normalised name and "
+        "city) in that time. Many apparently unrelated "
+        "senders paying one beneficiary, often in a border city, is the F14 smuggling pattern.",
+        reason="{value:.0f} other customers of the bank wired money to the same beneficiary in the "
+        "last 180 days (peers: {peer:.0f})",
+        typologies=("human_smuggling",),
+        refs=("H5", "H1", "F14", "F23"),
+        unit="customers",
+        window="180D",
+        kind="count",
+    ),
+    level="population",
+    requires=("channel", "direction", "counterparty_name"),
+)
+def shared_beneficiaries(ctx: FeatureContext, account_features: pd.DataFrame) -> pd.DataFrame:
+    """Count other customers paying the same wire beneficiary (H5: many senders, one payee).
+
+    A beneficiary is identified by its normalised name and city (the bank rarely holds it). A
+    customer's several accounts count once, so a household paying its own relative from two
+    accounts is not "many senders".
+
+    Parameters
+    ----------
+    ctx : FeatureContext
+        Transactions of every account up to ``as_of``.
+    account_features : pandas.DataFrame
+        Unused.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``shared_beneficiary_senders_180d``, one row per account.
+    """
+    txn = ctx.transactions
+    # Card payments to a money-transfer business (MCC 4829) name the business, not the
+    # beneficiary, so only wires identify who was paid.
+    is_transfer = txn["channel"].eq("wire").to_numpy(dtype=bool, na_value=False)
+    rows = is_transfer & ~txn["is_credit"].to_numpy() & ctx.within(BENEFICIARY_DAYS)
+    name = txn.loc[rows, "counterparty_name"].astype(object).str.lower()
+    name = name.str.replace(_NAME_NOISE, " ", regex=True).str.strip()
+    city = txn.loc[rows, "city"].astype(object).str.lower().str.strip() if "city" in txn else ""
+    key = (name + "|" + pd.Series(city, index=name.index).fillna("")).where(name.str.len() > 0)
+    customer = _customers(ctx).to_numpy()[txn.loc[rows, "acct"].to_numpy()]
+    pairs = pd.DataFrame(
+        {"acct": txn.loc[rows, "acct"].to_numpy(), "key": key.to_numpy(), "customer": customer}
+    ).dropna(subset=["key"])
+    out = np.zeros(ctx.n_accounts)
+    if len(pairs):
+        senders = pairs.drop_duplicates(["key", "customer"]).groupby("key")["customer"].size()
+        pairs["others"] = pairs["key"].map(senders).to_numpy() - 1
+        best = pairs.groupby("acct")["others"].max()
+        out[best.index.to_numpy()] = best.to_numpy()
+    return ctx.frame(shared_beneficiary_senders_180d=out)
