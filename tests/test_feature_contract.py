@@ -22,7 +22,7 @@ from fintrak.features import CALCULATORS, FEATURES, FeatureContext
 from fintrak.features._registry import TYPOLOGIES
 from fintrak.features.builder import build_features, load_library
 from fintrak.reference import load_catalogue
-from fintrak.schema import ACCOUNTS, INTEL, TRANSACTIONS
+from fintrak.schema import ACCOUNTS, INTEL, OBSERVATIONS, TRANSACTIONS
 from fintrak.synth import SynthConfig, generate
 from fintrak.validation import validate
 
@@ -152,6 +152,7 @@ def bank():
         pd.concat([transactions, extra], ignore_index=True),
         pd.concat([accounts, lonely], ignore_index=True),
         raw.intel,
+        observations=raw.observations,
     )
     assert result.rejects.empty
     return result.tables
@@ -159,7 +160,9 @@ def bank():
 
 @pytest.fixture(scope="module")
 def context(bank):
-    return FeatureContext.build(bank["transactions"], bank["accounts"], bank["intel"])
+    return FeatureContext.build(
+        bank["transactions"], bank["accounts"], bank["intel"], observations=bank["observations"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +186,9 @@ def outputs(context, account_features):
 
 @pytest.fixture(scope="module")
 def built(bank):
-    return build_features(bank["transactions"], bank["accounts"], bank["intel"])
+    return build_features(
+        bank["transactions"], bank["accounts"], bank["intel"], observations=bank["observations"]
+    )
 
 
 def test_context_has_both_extra_accounts(context):
@@ -202,6 +207,8 @@ def test_requires_names_known_columns(name, context):
             assert column in ACCOUNTS.names, requirement
         elif table == "intel":
             assert column in INTEL.names, requirement
+        elif table == "observations":
+            assert column in OBSERVATIONS.names, requirement
         else:
             assert table == "", f"unknown table in {requirement!r}"
             assert column in TRANSACTIONS.names or column in derived, requirement

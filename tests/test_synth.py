@@ -33,11 +33,11 @@ def gb_bank():
 
 def test_same_config_same_frames_and_bytes(bank, tmp_path):
     again = generate(SynthConfig(**SMALL))
-    for name in ("transactions", "accounts", "intel", "labels"):
+    for name in ("transactions", "accounts", "intel", "labels", "observations"):
         pd.testing.assert_frame_equal(getattr(bank, name), getattr(again, name))
     p1 = write_bank(bank, tmp_path / "a")
     p2 = write_bank(again, tmp_path / "b")
-    assert set(p1) == {"transactions", "accounts", "intel", "labels", "config"}
+    assert set(p1) == {"transactions", "accounts", "intel", "labels", "observations", "config"}
     for name in p1:
         assert p1[name].read_bytes() == p2[name].read_bytes(), name
     back = pd.read_parquet(p1["transactions"])

@@ -143,12 +143,20 @@ def run_validation(
     column_map: Path | None,
     out_dir: Path,
     quiet: bool,
+    observations: Path | None = None,
 ) -> dict[str, Any]:
     """Validate the inputs into ``out_dir`` (already prepared) and return the manifest."""
     from fintrak.validation import validate, write_validation
 
     with step("Reading and validating the input tables", quiet=quiet):
-        result = validate(transactions, accounts, intel, labels, column_map=column_map)
+        result = validate(
+            transactions,
+            accounts,
+            intel,
+            labels,
+            column_map=column_map,
+            observations=observations,
+        )
     with step("Writing the canonical tables, rejects and manifest", quiet=quiet):
         write_validation(result, out_dir)
     if not quiet:
@@ -174,6 +182,10 @@ def validate(
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
     intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
     labels: Annotated[Path | None, typer.Option("--labels", help="Labels file.")] = None,
+    observations: Annotated[
+        Path | None,
+        typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
+    ] = None,
     column_map: Annotated[
         Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
     ] = None,
@@ -192,6 +204,7 @@ def validate(
         column_map=column_map,
         out_dir=folder,
         quiet=quiet,
+        observations=observations,
     )
 
 
@@ -307,6 +320,7 @@ def run_scoring(
     as_of: str | None,
     out_dir: Path,
     quiet: bool,
+    observations: Path | None = None,
 ) -> Any:
     """Validate, score and write every output into ``out_dir``; return the ScoreResult."""
     from fintrak.features.builder import build_features
@@ -316,7 +330,9 @@ def run_scoring(
     from fintrak.validation import validate, write_validation
 
     with step("Reading and validating the input tables", quiet=quiet):
-        validated = validate(transactions, accounts, intel, column_map=column_map)
+        validated = validate(
+            transactions, accounts, intel, column_map=column_map, observations=observations
+        )
     with step("Writing the canonical tables, rejects and manifest", quiet=quiet):
         write_validation(validated, out_dir)
     if not quiet:
@@ -326,7 +342,11 @@ def run_scoring(
     tables = validated.tables
     with step("Computing typology features", quiet=quiet):
         features = build_features(
-            tables["transactions"], tables.get("accounts"), tables.get("intel"), as_of=as_of
+            tables["transactions"],
+            tables.get("accounts"),
+            tables.get("intel"),
+            as_of=as_of,
+            observations=tables.get("observations"),
         )
     with step("Scoring (rules, model) and explaining alerts", quiet=quiet):
         result = score_tables(tables, model=bundle, features=features)
@@ -350,6 +370,10 @@ def score(
     out_dir: OutOption,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
     intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
+    observations: Annotated[
+        Path | None,
+        typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
+    ] = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="Model folder (default: the shipped model).")
     ] = None,
@@ -377,6 +401,7 @@ def score(
         as_of=as_of,
         out_dir=folder,
         quiet=quiet,
+        observations=observations,
     )
 
 
@@ -407,6 +432,10 @@ def train(
     out_dir: OutOption,
     accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
     intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
+    observations: Annotated[
+        Path | None,
+        typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
+    ] = None,
     column_map: Annotated[
         Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
     ] = None,
@@ -426,7 +455,9 @@ def train(
     _check_as_of(as_of)
     folder = prepare_output_dir(out_dir, overwrite=overwrite)
     with step("Reading and validating the input tables", quiet=quiet):
-        validated = validate(transactions, accounts, intel, labels, column_map=column_map)
+        validated = validate(
+            transactions, accounts, intel, labels, column_map=column_map, observations=observations
+        )
     validated.raise_if_unusable()
     with step("Computing typology features", quiet=quiet):
         data = LabelledData.from_tables(validated.tables, validated.tables["labels"], as_of=as_of)
@@ -480,6 +511,7 @@ def demo(
         as_of=None,
         out_dir=run_dir,
         quiet=quiet,
+        observations=paths.get("observations"),
     )
     if not quiet:
         out.print(f"\nSynthetic bank: {bank_dir}   Scored run: {run_dir}", markup=False)

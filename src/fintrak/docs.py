@@ -15,6 +15,7 @@ from fintrak.io.atomic import write_text_atomic
 from fintrak.schema import TABLES, ColumnSpec
 
 __all__ = [
+    "render_coverage_page",
     "render_features_page",
     "render_tables_page",
     "render_typologies_page",
@@ -43,6 +44,7 @@ def _constraints(spec: ColumnSpec) -> str:
                 "iso3166_alpha2": "ISO 3166-1 alpha-2 code",
                 "iana_tz": "IANA time zone",
                 "email": "e-mail address",
+                "ip": "IPv4 or IPv6 address",
             }[spec.domain]
         )
     if spec.minimum is not None or spec.maximum is not None:
@@ -72,7 +74,7 @@ def render_tables_page() -> str:
         _HEADER,
         "# Canonical tables",
         "",
-        "fintrak reads four tables (CSV or Parquet, chosen by the file extension). A required "
+        "fintrak reads five tables (CSV or Parquet, chosen by the file extension). A required "
         "column must be present; a row with a missing or invalid required value goes to "
         "`rejects.parquet` with its reasons. An optional column may be absent or null; an invalid "
         "optional value is nulled, the row is kept, and the field is listed in `warnings.parquet`.",
@@ -154,10 +156,80 @@ def render_typologies_page() -> str:
     return _HEADER.replace("fintrak.schema", "typologies/*.yaml") + "\n" + render_markdown()
 
 
+def render_coverage_page() -> str:
+    """Return the Markdown table of every catalogue row and the features that implement it.
+
+    A row no registered feature cites shows the reason from ``reference/coverage_notes.yaml``
+    (what the canonical tables lack) or the feature module still being written for it.
+
+    Examples
+    --------
+    >>> "| A1 |" in render_coverage_page()
+    True
+    """
+    from fintrak.features import CALCULATORS
+    from fintrak.features.builder import LIBRARY_MODULES, load_library
+    from fintrak.reference import load_catalogue, load_reference
+
+    load_library()
+    catalogue = load_catalogue()
+    notes = load_reference("coverage_notes")["notes"]
+    cited: dict[str, list[str]] = {row: [] for row in catalogue.indicators}
+    for calc in CALCULATORS.values():
+        for name, spec in calc.specs.items():
+            for ref in spec.refs:
+                if ref in cited:
+                    cited[ref].append(name)
+    rows, counts = [], {"implemented": 0, "not computable": 0, "pending": 0}
+    for row, indicator in catalogue.indicators.items():
+        note = notes.get(row) or {}
+        if cited[row]:
+            counts["implemented"] += 1
+            status, detail = "implemented", ", ".join(f"`{n}`" for n in sorted(cited[row]))
+        elif "reason" in note:
+            counts["not computable"] += 1
+            status = "not computable"
+            detail = " ".join(str(note["reason"]).split())
+            if note.get("needs"):
+                detail += f" *Needs:* {note['needs']}."
+        else:
+            counts["pending"] += 1
+            modules = ", ".join(f"`fintrak.features.{m}`" for m in note.get("pending", []))
+            status = "pending"
+            detail = f"expected from {modules or 'no module yet (add a note)'}"
+        rows.append(
+            f"| {row} | `{indicator['name']}` | {', '.join(indicator['sources'])} | {status} | "
+            f"{detail} |"
+        )
+    registered = {calc.module for calc in CALCULATORS.values()} | set(LIBRARY_MODULES)
+    modules = ", ".join(f"`{m.rsplit('.', 1)[-1]}`" for m in sorted(registered))
+    lines = [
+        _HEADER.replace("fintrak.schema", "the feature registry and reference/coverage_notes.yaml"),
+        "# Coverage of the indicator catalogue",
+        "",
+        "Each published red flag of the indicator catalogue (rows A1-J5) and the registered "
+        "features that cite it. A row no feature cites says why it cannot be computed from "
+        "fintrak's tables and what data would make it computable (`reference/coverage_notes.yaml`)"
+        ", or which feature module is being written for it. A feature that cites a row may cover "
+        "only part of it; the feature descriptions (features.md) say what each measures.",
+        "",
+        f"{len(catalogue.indicators)} rows: {counts['implemented']} implemented, "
+        f"{counts['not computable']} not computable from the tables, {counts['pending']} pending. "
+        f"Feature modules: {modules}.",
+        "",
+        "| row | indicator | sources | status | features, or why not |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    return "\n".join(lines)
+
+
 PAGES = {
     "tables.md": render_tables_page,
     "features.md": render_features_page,
     "typologies.md": render_typologies_page,
+    "coverage.md": render_coverage_page,
 }
 
 

@@ -94,7 +94,7 @@ def score_tables(
     Parameters
     ----------
     tables : dict of str to pandas.DataFrame
-        ``transactions`` and optionally ``accounts`` and ``intel`` (as from
+        ``transactions`` and optionally ``accounts``, ``intel`` and ``observations`` (as from
         :func:`fintrak.validation.validate`).
     model : ModelBundle or path-like, optional
         A model folder (``fintrak train --out``); default the shipped model.
@@ -110,7 +110,11 @@ def score_tables(
     bundle = model if isinstance(model, ModelBundle) else load_model(model)
     if features is None:
         features = build_features(
-            tables["transactions"], tables.get("accounts"), tables.get("intel"), as_of=as_of
+            tables["transactions"],
+            tables.get("accounts"),
+            tables.get("intel"),
+            as_of=as_of,
+            observations=tables.get("observations"),
         )
     X = features.features
     rules = RuleScorer().fit().score(X)
@@ -258,6 +262,7 @@ def score(
     as_of: str | pd.Timestamp | None = None,
     *,
     column_map: Any = None,
+    observations: Any = None,
 ) -> ScoreResult:
     """Validate and score a bank's extract (for notebooks).
 
@@ -273,6 +278,8 @@ def score(
         ``YYYY-MM-DD``; default the last transaction.
     column_map : path-like, optional
         Column map for other layouts.
+    observations : path-like or pandas.DataFrame, optional
+        Staff-observed behaviour codes; features that need them are skipped without.
 
     Returns
     -------
@@ -290,7 +297,9 @@ def score(
     """
     from fintrak.validation import validate
 
-    validated = validate(transactions, accounts, intel, column_map=column_map)
+    validated = validate(
+        transactions, accounts, intel, column_map=column_map, observations=observations
+    )
     validated.raise_if_unusable()
     result = score_tables(validated.tables, model=model, as_of=as_of)
     result.manifest["validation"] = {

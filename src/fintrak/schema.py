@@ -3,7 +3,7 @@
 This module is the input contract. The validator, the synthetic bank, the docs and (later) the
 feature registry all read these specifications; nothing else restates them.
 
-Four tables exist:
+Five tables exist:
 
 ``transactions``
     One row per posted transaction of one of the bank's accounts.
@@ -15,6 +15,13 @@ Four tables exist:
     bank, for example phone numbers scraped from online commercial-sex advertisements.
 ``labels``
     Training only: which accounts were involved in trafficking.
+``observations``
+    Optional: behaviour that branch or contact-centre staff saw and coded (a third party speaking
+    for the customer, signs of abuse, small bills exchanged for large ones, ...). Features that need
+    it are skipped, with the reason in the run manifest, when it is not given.
+
+``transactions`` also has two optional digital-channel columns, ``device_id`` and ``ip``, that
+banks with online-banking logs can fill in for card-not-present, P2P and online transfers.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ __all__ = [
     "INTEL",
     "INTEL_KINDS",
     "LABELS",
+    "OBSERVATIONS",
+    "OBSERVATION_CHANNELS",
+    "OBSERVATION_CODES",
     "TABLES",
     "TRANSACTIONS",
     "ACCOUNT_TYPES",
@@ -37,7 +47,7 @@ __all__ = [
 ]
 
 ColumnKind = Literal["string", "float", "int", "timestamp", "date", "flag"]
-Domain = Literal["iso4217", "iso3166_alpha2", "iana_tz", "email"]
+Domain = Literal["iso4217", "iso3166_alpha2", "iana_tz", "email", "ip"]
 
 DIRECTIONS: tuple[str, ...] = ("credit", "debit")
 CHANNELS: tuple[str, ...] = ("card", "atm", "cash", "ach", "wire", "p2p", "check", "other")
@@ -53,6 +63,37 @@ INTEL_KINDS: tuple[str, ...] = (
     "ip",
     "device",
 )
+
+#: Staff observation codes: the behavioural indicators of FinCEN FIN-2020-A008 section II (F20,
+#: items 1-10, citing OSCE 2019), escorting for transfers abroad (F20 section I.3, F14) and the
+#: denomination exchanges of FinCEN FIN-2023-Alert001 (F23, flag 4). Code -> what staff saw.
+OBSERVATION_CODES: dict[str, str] = {
+    "third_party_speaks_for_customer": "a third party speaks on behalf of the customer, or insists "
+    "on translating (F20 behavioural 1)",
+    "third_party_insists_on_presence": "a third party insists on being present for every aspect of "
+    "the transaction (F20 behavioural 2)",
+    "third_party_fills_paperwork": "a third party fills out paperwork without consulting the "
+    "customer (F20 behavioural 3)",
+    "third_party_holds_documents": "a third party holds the customer's documents or money (F20 "
+    "behavioural 4)",
+    "third_party_claims_kinship": "a third party claims to be related to the customer but does not "
+    "know critical details (F20 behavioural 5)",
+    "id_presented_by_other_person": "someone uses, or tries to use, the identification of a person "
+    "who is not present (F20 behavioural 6)",
+    "minor_account_by_non_guardian": "a third party tries to open an account for an unqualified "
+    "minor (F20 behavioural 7)",
+    "third_party_aggression": "a third party is physically aggressive or intimidating towards the "
+    "customer (F20 behavioural 8)",
+    "signs_of_abuse_or_poor_wellbeing": "poor hygiene, malnourishment, fatigue, signs of physical "
+    "or sexual abuse, restraint, confinement or torture (F20 behavioural 9)",
+    "disoriented_or_scripted": "does not know where they are or live; scripted, confused or "
+    "inconsistent answers (F20 behavioural 10)",
+    "escorted_by_third_party": "escorted by a third party to make the transaction (F20 I.3, F14)",
+    "interpreter_insisted": "a companion insisted on interpreting for the customer (F20 I.3, F14)",
+    "small_bills_exchanged_for_large": "exchanged small-denomination bills for larger ones at the "
+    "counter (F23 flag 4)",
+}
+OBSERVATION_CHANNELS: tuple[str, ...] = ("branch", "phone", "online")
 
 #: Largest amount accepted in one transaction, in currency units. Larger values are treated as
 #: data errors (a misplaced decimal separator, an account number in the amount column).
@@ -217,6 +258,23 @@ TRANSACTIONS = TableSpec(
             domain="iso3166_alpha2",
         ),
         ColumnSpec("memo", "string", False, "Free text, e.g. a P2P note.", pii=True),
+        ColumnSpec(
+            "device_id",
+            "string",
+            False,
+            "Identifier of the device that initiated it (online banking, app or card-not-present "
+            "logs); null for in-person transactions.",
+            pii=True,
+        ),
+        ColumnSpec(
+            "ip",
+            "string",
+            False,
+            "IP address (IPv4 or IPv6) the transaction was initiated from; null for in-person "
+            "transactions.",
+            pii=True,
+            domain="ip",
+        ),
     ),
 )
 
@@ -317,4 +375,40 @@ LABELS = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (TRANSACTIONS, ACCOUNTS, INTEL, LABELS)}
+OBSERVATIONS = TableSpec(
+    name="observations",
+    description="One behaviour that branch or contact-centre staff observed and coded for an "
+    "account's holder (optional table).",
+    columns=(
+        ColumnSpec("observation_id", "string", True, "Unique identifier of the row.", unique=True),
+        ColumnSpec("account_id", "string", True, "The account whose holder was observed."),
+        ColumnSpec("timestamp", "timestamp", True, "When it was observed, stored in UTC."),
+        ColumnSpec(
+            "code",
+            "string",
+            True,
+            "What was observed: "
+            + "; ".join(f"`{code}` = {text}" for code, text in OBSERVATION_CODES.items())
+            + ".",
+            allowed=tuple(OBSERVATION_CODES),
+        ),
+        ColumnSpec(
+            "channel",
+            "string",
+            False,
+            "Where: branch, phone or online.",
+            allowed=OBSERVATION_CHANNELS,
+        ),
+        ColumnSpec(
+            "staff_id",
+            "string",
+            False,
+            "The member of staff who witnessed it (F20 asks that they be named in the SAR).",
+        ),
+        ColumnSpec("note", "string", False, "Free-text note by the staff member.", pii=True),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (TRANSACTIONS, ACCOUNTS, INTEL, LABELS, OBSERVATIONS)
+}

@@ -61,7 +61,11 @@ class LabelledData:
     ) -> LabelledData:
         """Build features for the tables and align the labels with them."""
         result = build_features(
-            tables["transactions"], tables.get("accounts"), tables.get("intel"), as_of=as_of
+            tables["transactions"],
+            tables.get("accounts"),
+            tables.get("intel"),
+            as_of=as_of,
+            observations=tables.get("observations"),
         )
         lab = labels.drop_duplicates("account_id").set_index("account_id")
         known = result.features.index.intersection(lab.index)

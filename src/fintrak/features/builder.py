@@ -41,7 +41,17 @@ LIBRARY_MODULES: tuple[str, ...] = (
     "fintrak.features.labour",
     "fintrak.features.cash",
     "fintrak.features.wires",
+    "fintrak.features.alt_payments",
+    "fintrak.features.buyers",
+    "fintrak.features.business",
+    "fintrak.features.accounts_life",
+    "fintrak.features.events",
+    "fintrak.features.ordinary_life",
+    "fintrak.features.identity",
     "fintrak.features.population",
+    "fintrak.features.peers",
+    "fintrak.features.observations",
+    "fintrak.features.devices",
 )
 
 
@@ -90,6 +100,10 @@ def _missing(calc: Calculator, ctx: FeatureContext) -> str | None:
             frame = ctx.intel
             if frame is None or len(frame) == 0:
                 return "no intel table was given"
+        elif table == "observations":
+            frame = ctx.observations
+            if frame is None:
+                return "no observations table was given"
         else:
             frame = ctx.transactions
         where = f"{table or 'transactions'}.{column}"
@@ -159,6 +173,7 @@ def build_features(
     settings: FeatureSettings | None = None,
     lookback_days: int = 180,
     step_days: int = 30,
+    observations: pd.DataFrame | None = None,
 ) -> FeatureResult:
     """Compute every registered feature as of a date.
 
@@ -176,6 +191,8 @@ def build_features(
         Account-level features are also computed as of every ``step_days`` before ``as_of``,
         back over ``lookback_days`` (where there is history), and the worst window is kept (see
         the module docstring). ``lookback_days=0`` computes the current window only.
+    observations : pandas.DataFrame, optional
+        Canonical staff observations; calculators that need them are skipped without them.
 
     Returns
     -------
@@ -190,7 +207,14 @@ def build_features(
     ctx = (
         transactions
         if isinstance(transactions, FeatureContext)
-        else FeatureContext.build(transactions, accounts, intel, as_of=as_of, settings=settings)
+        else FeatureContext.build(
+            transactions,
+            accounts,
+            intel,
+            as_of=as_of,
+            settings=settings,
+            observations=observations,
+        )
     )
     # Whether a calculator can run is decided once, on the whole extract: an earlier window in
     # which nobody happens to have an MCC must not switch the MCC features off for that window.

@@ -66,6 +66,28 @@ def _local_clock(timestamps: pd.Series, zones: pd.Series) -> tuple[np.ndarray, n
     return hours, days
 
 
+def _observations(
+    observations: pd.DataFrame | None, account_ids: pd.Index, cutoff: pd.Timestamp
+) -> pd.DataFrame | None:
+    """Observations up to ``cutoff`` of the scored accounts, plus ``acct`` and ``age_days``."""
+    if observations is None:
+        return None
+    obs = observations[observations["timestamp"] <= cutoff]
+    acct = account_ids.get_indexer(obs["account_id"])
+    obs = obs.loc[acct >= 0].copy()
+    obs["acct"] = acct[acct >= 0].astype(np.int32)
+    obs["age_days"] = (cutoff - obs["timestamp"]).dt.total_seconds().to_numpy() / 86400.0
+    return obs.sort_values(["acct", "timestamp"], kind="stable").reset_index(drop=True)
+
+
+def _shift_observations(observations: pd.DataFrame | None, days: float) -> pd.DataFrame | None:
+    if observations is None:
+        return None
+    earlier = observations.loc[observations["age_days"].to_numpy() >= days].reset_index(drop=True)
+    earlier["age_days"] = earlier["age_days"] - days
+    return earlier
+
+
 @dataclass
 class FeatureContext:
     """Validated tables as of a date, with derived columns and per-account aggregation helpers.
@@ -82,6 +104,10 @@ class FeatureContext:
         rows for accounts seen only in transactions).
     intel : pandas.DataFrame or None
         Canonical intel table.
+    observations : pandas.DataFrame or None
+        Canonical staff observations with ``timestamp <= as_of`` and an account in
+        ``account_ids``, plus ``acct`` (position in ``account_ids``) and ``age_days``; None when
+        the bank gave none.
     as_of : pandas.Timestamp
         The UTC cut-off.
     account_ids : pandas.Index
@@ -99,6 +125,7 @@ class FeatureContext:
     account_ids: pd.Index
     settings: FeatureSettings
     notes: dict[str, Any] = field(default_factory=dict)
+    observations: pd.DataFrame | None = None
 
     @classmethod
     def build(
@@ -110,6 +137,7 @@ class FeatureContext:
         as_of: str | pd.Timestamp | None = None,
         settings: FeatureSettings | None = None,
         account_ids: pd.Index | None = None,
+        observations: pd.DataFrame | None = None,
     ) -> FeatureContext:
         """Prepare a context from canonical (validated) tables.
 
@@ -125,6 +153,8 @@ class FeatureContext:
         account_ids : pandas.Index, optional
             The accounts to compute for (default: every account in either table). A partition of
             a larger bank passes its own accounts here.
+        observations : pandas.DataFrame, optional
+            Canonical staff observations (optional table).
 
         Returns
         -------
@@ -176,6 +206,7 @@ class FeatureContext:
             account_ids=account_ids,
             settings=settings,
             notes=notes,
+            observations=_observations(observations, account_ids, cutoff),
         )
 
     def shifted(self, days: float) -> FeatureContext:
@@ -197,6 +228,7 @@ class FeatureContext:
             account_ids=self.account_ids,
             settings=self.settings,
             notes={**self.notes, "as_of": cutoff.isoformat()},
+            observations=_shift_observations(self.observations, days),
         )
 
     @property

@@ -22,6 +22,10 @@ A column map is a YAML file with one section per table. Every key is optional:
       encoding: latin-1                     # CSV only (default utf-8)
     accounts:
       columns: {CustNo: account_id}
+    observations:           # optional table of staff-observed behaviour codes
+      columns: {ObsRef: observation_id, ObsCode: code}
+      values:
+        code: {ESC: escorted_by_third_party, TPS: third_party_speaks_for_customer}
 
 Column names that already match a canonical name (ignoring case and surrounding spaces) need no
 entry.
@@ -100,6 +104,7 @@ class ColumnMap(BaseModel):
     accounts: TableMap = Field(default_factory=TableMap)
     intel: TableMap = Field(default_factory=TableMap)
     labels: TableMap = Field(default_factory=TableMap)
+    observations: TableMap = Field(default_factory=TableMap)
 
     @model_validator(mode="after")
     def _targets_are_canonical(self) -> ColumnMap:
@@ -165,7 +170,8 @@ def load_column_map(path: str | os.PathLike[str] | None) -> ColumnMap:
         data = {}
     if not isinstance(data, dict):
         raise ColumnMapError(
-            f"column map {file}: expected sections transactions/accounts/intel/labels, "
+            f"column map {file}: expected sections "
+            "transactions/accounts/intel/labels/observations, "
             f"got a {type(data).__name__}\n  fix: see the column map example in the docs"
         )
     try:
@@ -178,7 +184,8 @@ def load_column_map(path: str | os.PathLike[str] | None) -> ColumnMap:
         raise ColumnMapError(
             f"column map {file} has {len(problems)} problem(s):\n"
             + "\n".join(problems)
-            + "\n  fix: correct these keys (sections: transactions, accounts, intel, labels; "
+            + "\n  fix: correct these keys (sections: transactions, accounts, intel, labels, "
+            "observations; "
             "keys: columns, values, signed_amounts, timestamp_format, date_format, assume_tz, "
             "delimiter, "
             "decimal, thousands, encoding)"

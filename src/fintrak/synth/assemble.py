@@ -13,7 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fintrak.schema import ACCOUNTS, CHANNELS, DIRECTIONS, INTEL, LABELS, TRANSACTIONS
+from fintrak.synth import devices
 from fintrak.synth.events import DAY, Ctx
+from fintrak.synth.observations import build_observations
 from fintrak.synth.plan import Ring
 from fintrak.synth.world import format_phones
 
@@ -70,7 +72,7 @@ def _account_ids(ctx: Ctx, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
 def assemble(
     ctx: Ctx, rng: np.random.Generator, rings: list[Ring], intel: dict[str, np.ndarray]
 ) -> dict[str, pd.DataFrame]:
-    """Build transactions, accounts, intel and labels."""
+    """Build transactions, accounts, intel, labels and observations."""
     a, k, w = ctx.arrays, ctx.kyc, ctx.world
     ids, cust = _account_ids(ctx, rng)
     acct_tz = w.city_tz[a["city"]].astype(np.int64)
@@ -106,6 +108,7 @@ def assemble(
         "T", pc.utf8_lpad(pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), width, "0"), ""
     )
     mcc = ev["mcc"]
+    device_id, ip = devices.assign(ctx, ctx.rng("devices"), ev, rings)
     tx = pd.DataFrame(
         {
             "txn_id": pd.arrays.ArrowStringArray(txn),
@@ -121,6 +124,8 @@ def assemble(
             "city": _strings(city_names, ev["city"]),
             "country": _strings(city_country, ev["city"]),
             "memo": _strings(pool, ev["memo"]),
+            "device_id": _obj_strings(device_id),
+            "ip": _obj_strings(ip),
         }
     )
     assert tuple(tx.columns) == TRANSACTIONS.names
@@ -185,4 +190,6 @@ def assemble(
         }
     )
     assert tuple(it.columns) == INTEL.names
-    return {"transactions": tx, "accounts": acc, "intel": it, "labels": lab}
+    # ---- observations -------------------------------------------------------------------
+    obs = build_observations(ctx, ctx.rng("observations"), rings, ev, utc, ids, acct_tz, opened_s)
+    return {"transactions": tx, "accounts": acc, "intel": it, "labels": lab, "observations": obs}

@@ -38,11 +38,11 @@ _TYPOLOGY_MODULES = (
 
 @dataclass
 class SyntheticBank:
-    """The four canonical tables of one simulated bank, and the configuration that made them.
+    """The canonical tables of one simulated bank, and the configuration that made them.
 
     Attributes
     ----------
-    transactions, accounts, intel, labels : pandas.DataFrame
+    transactions, accounts, intel, labels, observations : pandas.DataFrame
         Canonical tables; ``labels`` also has the extra column ``segment``.
     config : SynthConfig
         The options used.
@@ -52,6 +52,7 @@ class SyntheticBank:
     accounts: pd.DataFrame
     intel: pd.DataFrame
     labels: pd.DataFrame
+    observations: pd.DataFrame
     config: SynthConfig
 
 
@@ -120,12 +121,13 @@ def write_bank(bank: SyntheticBank, out_dir: str | os.PathLike[str]) -> dict[str
     Returns
     -------
     dict of str to pathlib.Path
-        ``transactions``, ``accounts``, ``intel``, ``labels`` and ``config`` paths.
+        ``transactions``, ``accounts``, ``intel``, ``labels``, ``observations`` and ``config``
+        paths.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for name in ("transactions", "accounts", "intel", "labels"):
+    for name in ("transactions", "accounts", "intel", "labels", "observations"):
         paths[name] = write_parquet_atomic(out / f"{name}.parquet", getattr(bank, name))
     paths["config"] = write_json_atomic(
         out / "synth_config.json", bank.config.model_dump(mode="json")

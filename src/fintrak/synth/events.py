@@ -57,6 +57,8 @@ _MODULES = (
     "human_smuggling",
     "intel",
     "assemble",
+    "devices",
+    "observations",
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from ipaddress import ip_address
 from zoneinfo import available_timezones
 
 import numpy as np
@@ -75,6 +76,21 @@ def _unique_after_first(s: pd.Series) -> pd.Series:
     return ~s.duplicated(keep="first") | s.isna()
 
 
+def _is_ip(text: object) -> bool:
+    try:
+        ip_address(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def _ip_addresses(s: pd.Series) -> pd.Series:
+    # Checked once per distinct value: a bank's log repeats each address many times.
+    codes, uniques = pd.factorize(s)
+    valid = np.array([_is_ip(u) for u in uniques] + [True], dtype=bool)
+    return pd.Series(valid[np.where(codes >= 0, codes, len(uniques))], index=s.index)
+
+
 def _domain_rule(spec: ColumnSpec) -> Rule | None:
     if spec.domain == "iso4217":
         return Rule(
@@ -97,6 +113,12 @@ def _domain_rule(spec: ColumnSpec) -> Rule | None:
             "not_email",
             lambda s: s.str.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+").fillna(False),
             "{column} {shown}is not an e-mail address",
+        )
+    if spec.domain == "ip":
+        return Rule(
+            "not_ip",
+            _ip_addresses,
+            "{column} {shown}is not an IPv4 or IPv6 address (e.g. 203.0.113.7 or 2001:db8::1)",
         )
     return None
 

@@ -186,7 +186,7 @@ def _parse_string(raw: pd.Series, spec: ColumnSpec) -> Parsed:
         text = text.str.lower()
     elif spec.domain in _CASE:
         text = text.str.upper()
-    elif spec.domain == "email":
+    elif spec.domain in ("email", "ip"):
         text = text.str.lower()
     return Parsed(text, np.zeros(len(raw), dtype=bool))
 

@@ -1,8 +1,9 @@
 """Validate a bank's extract (all its tables) and write the run folder.
 
 A run folder holds the accepted canonical tables (``transactions.parquet``, ``accounts.parquet``,
-``intel.parquet``, ``labels.parquet``: those that were given), ``rejects.parquet``,
-``warnings.parquet`` and ``manifest.json``, each written atomically; the manifest is written last.
+``intel.parquet``, ``labels.parquet``, ``observations.parquet``: those that were given),
+``rejects.parquet``, ``warnings.parquet`` and ``manifest.json``, each written atomically; the
+manifest is written last.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from fintrak.validation.table import REJECT_COLUMNS, WARNING_COLUMNS, TableResul
 __all__ = ["TableInput", "ValidationResult", "validate", "write_validation"]
 
 TableInput = str | os.PathLike[str] | pd.DataFrame
-_TABLE_ORDER = ("transactions", "accounts", "intel", "labels")
+_TABLE_ORDER = ("transactions", "accounts", "intel", "labels", "observations")
 
 
 @dataclass
@@ -107,6 +108,7 @@ def _cross_checks(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
     txn = tables.get("transactions")
     accounts = tables.get("accounts")
     labels = tables.get("labels")
+    observations = tables.get("observations")
     if txn is not None and accounts is not None:
         known = pd.Index(accounts["account_id"].dropna().unique())
         seen = pd.Index(txn["account_id"].dropna().unique())
@@ -119,6 +121,14 @@ def _cross_checks(tables: dict[str, pd.DataFrame]) -> dict[str, int]:
                 ids.update(frame["account_id"].dropna().unique().tolist())
         if ids:
             out["labels_for_unknown_accounts"] = int((~labels["account_id"].isin(ids)).sum())
+    if observations is not None:
+        ids = set()
+        for frame in (txn, accounts):
+            if frame is not None:
+                ids.update(frame["account_id"].dropna().unique().tolist())
+        out["observations_for_unknown_accounts"] = int(
+            (~observations["account_id"].isin(ids)).sum()
+        )
     return out
 
 
@@ -140,6 +150,7 @@ def validate(
     labels: TableInput | None = None,
     *,
     column_map: str | os.PathLike[str] | ColumnMap | None = None,
+    observations: TableInput | None = None,
 ) -> ValidationResult:
     """Read, map and validate a bank's extract.
 
@@ -151,6 +162,8 @@ def validate(
         The other canonical tables.
     column_map : path-like or ColumnMap, optional
         How the files' own layout maps onto the canonical tables.
+    observations : path-like or pandas.DataFrame, optional
+        Staff-observed behaviour codes (:data:`fintrak.schema.OBSERVATIONS`).
 
     Returns
     -------
@@ -180,7 +193,13 @@ def validate(
     """
     started = time.perf_counter()
     cmap = column_map if isinstance(column_map, ColumnMap) else load_column_map(column_map)
-    given = {"transactions": transactions, "accounts": accounts, "intel": intel, "labels": labels}
+    given = {
+        "transactions": transactions,
+        "accounts": accounts,
+        "intel": intel,
+        "labels": labels,
+        "observations": observations,
+    }
     results: list[TableResult] = []
     inputs: list[dict[str, Any]] = []
     timings: dict[str, float] = {}
