@@ -3,7 +3,8 @@
 Usage: python tools/train_default_model.py [--out models/default]
 
 Training data: several synthetic banks drawn with different regions, currencies, prevalences, ring
-sizes and look-alike mixes, so that the model does not learn one configuration's quirks. The
+sizes and look-alike mixes, so that the model does not learn one configuration's quirks, and with
+different optional data (observations, device logs, intelligence) present. The
 class-balance strategy and the alert threshold are chosen on a held-out bank drawn with another
 configuration (region, seed and mix the training banks never used).
 """
@@ -45,9 +46,28 @@ VALIDATION_CONFIG = SynthConfig(
 )
 
 
-def _data(config: SynthConfig, prefix: str) -> LabelledData:
+#: Optional data each bank keeps. Banks differ in what their extracts hold (few have staff
+#: observations or device logs; some have no intelligence feed), so the training banks do too: the
+#: model learns to rank without them instead of relying on inputs a bank may not send.
+OPTIONAL_DATA = [
+    {"observations", "devices", "intel"},
+    {"intel"},
+    set(),
+]
+VALIDATION_DATA = {"intel"}
+
+
+def _data(config: SynthConfig, prefix: str, keep: set[str]) -> LabelledData:
     bank = generate(config)
-    tables = {"transactions": bank.transactions, "accounts": bank.accounts, "intel": bank.intel}
+    transactions = bank.transactions
+    if "devices" not in keep:
+        transactions = transactions.drop(columns=["device_id", "ip"])
+    tables = {
+        "transactions": transactions,
+        "accounts": bank.accounts,
+        "intel": bank.intel if "intel" in keep else None,
+        "observations": bank.observations if "observations" in keep else None,
+    }
     data = LabelledData.from_tables(tables, bank.labels)
     # accounts of different banks must not collide when stacked
     data.features.index = prefix + data.features.index.astype(str)
@@ -73,12 +93,19 @@ def main() -> None:
     parser.add_argument("--out", default="models/default")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    train = _stack([_data(c, f"b{i}-") for i, c in enumerate(TRAIN_CONFIGS)])
-    validation = _data(VALIDATION_CONFIG, "v-")
+    train = _stack(
+        [
+            _data(c, f"b{i}-", keep)
+            for i, (c, keep) in enumerate(zip(TRAIN_CONFIGS, OPTIONAL_DATA, strict=True))
+        ]
+    )
+    validation = _data(VALIDATION_CONFIG, "v-", VALIDATION_DATA)
     description = {
         "source": "fintrak synthetic banks (tools/train_default_model.py)",
         "train_configs": [c.model_dump(mode="json") for c in TRAIN_CONFIGS],
         "validation_config": VALIDATION_CONFIG.model_dump(mode="json"),
+        "optional_data_kept": [sorted(k) for k in OPTIONAL_DATA],
+        "validation_optional_data_kept": sorted(VALIDATION_DATA),
     }
     bundle = train_model(train, seed=args.seed, validation=validation, description=description)
     save_model(bundle, Path(args.out))
