@@ -170,25 +170,30 @@ OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace files in an existing output folder.")
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+TransactionsOption = Annotated[
+    Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
+]
+AccountsOption = Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")]
+IntelOption = Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")]
+ObservationsOption = Annotated[
+    Path | None,
+    typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
+]
+ColumnMapOption = Annotated[
+    Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
+]
 
 
 @app.command()
 @user_errors
 def validate(
-    transactions: Annotated[
-        Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
-    ],
+    transactions: TransactionsOption,
     out_dir: OutOption,
-    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
-    intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
+    accounts: AccountsOption = None,
+    intel: IntelOption = None,
     labels: Annotated[Path | None, typer.Option("--labels", help="Labels file.")] = None,
-    observations: Annotated[
-        Path | None,
-        typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
-    ] = None,
-    column_map: Annotated[
-        Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
-    ] = None,
+    observations: ObservationsOption = None,
+    column_map: ColumnMapOption = None,
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -364,16 +369,11 @@ def run_scoring(
 @app.command()
 @user_errors
 def score(
-    transactions: Annotated[
-        Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
-    ],
+    transactions: TransactionsOption,
     out_dir: OutOption,
-    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
-    intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
-    observations: Annotated[
-        Path | None,
-        typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
-    ] = None,
+    accounts: AccountsOption = None,
+    intel: IntelOption = None,
+    observations: ObservationsOption = None,
     model: Annotated[
         Path | None, typer.Option("--model", help="Model folder (default: the shipped model).")
     ] = None,
@@ -381,9 +381,7 @@ def score(
         str | None,
         typer.Option("--as-of", help="YYYY-MM-DD: score as of the end of that day (UTC)."),
     ] = None,
-    column_map: Annotated[
-        Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
-    ] = None,
+    column_map: ColumnMapOption = None,
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -423,22 +421,15 @@ def _check_as_of(as_of: str | None) -> None:
 @app.command()
 @user_errors
 def train(
-    transactions: Annotated[
-        Path, typer.Option("--transactions", help="Transactions file (.csv or .parquet).")
-    ],
+    transactions: TransactionsOption,
     labels: Annotated[
         Path, typer.Option("--labels", help="Labels file (account_id, is_trafficking, ...).")
     ],
     out_dir: OutOption,
-    accounts: Annotated[Path | None, typer.Option("--accounts", help="Accounts file.")] = None,
-    intel: Annotated[Path | None, typer.Option("--intel", help="Intelligence file.")] = None,
-    observations: Annotated[
-        Path | None,
-        typer.Option("--observations", help="Staff-observed behaviour codes file (optional)."),
-    ] = None,
-    column_map: Annotated[
-        Path | None, typer.Option("--column-map", help="YAML column map for other layouts.")
-    ] = None,
+    accounts: AccountsOption = None,
+    intel: IntelOption = None,
+    observations: ObservationsOption = None,
+    column_map: ColumnMapOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="YYYY-MM-DD: features as of that day.")
     ] = None,
