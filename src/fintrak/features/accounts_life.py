@@ -23,7 +23,7 @@ from fintrak.features._flows import hours_since_last
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.alt_payments import descriptor_hits
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import text_codes
+from fintrak.features.geography import column_codes
 from fintrak.features.labour import payroll_credits
 
 __all__ = [
@@ -110,7 +110,7 @@ def wage_checks_wires(ctx: FeatureContext) -> pd.DataFrame:
         after = debit & (check | wire) & ~payroll & (since <= CYCLE_DAYS * 24.0)
     # the cycle of a row is the number of payroll credits of its account up to it
     cycle = pd.Series(payroll.astype(np.int64)).groupby(txn["acct"].to_numpy()).cumsum()
-    codes = text_codes(txn["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     keep = after & (codes >= 0)
     top = np.zeros(ctx.n_accounts)
     if keep.any():
@@ -161,7 +161,7 @@ def benefit_forwards(ctx: FeatureContext) -> tuple[np.ndarray, pd.DataFrame]:
             & (since <= BENEFIT_FORWARD_HOURS)
         )
     amount = txn["amount"].to_numpy(dtype=np.float64)
-    return benefits, _pair_totals(ctx, passed, amount, text_codes(txn["cp_key"]))
+    return benefits, _pair_totals(ctx, passed, amount, column_codes(ctx, "cp_key"))
 
 
 @features(

@@ -19,7 +19,7 @@ import pandas as pd
 
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import distinct_per_account, text_codes
+from fintrak.features.geography import column_codes, distinct_per_account, text_codes
 
 __all__ = ["ad_foreign_payments", "ad_payments", "is_ad_payment", "list_hits"]
 
@@ -42,6 +42,16 @@ def list_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarray:
     -------
     numpy.ndarray of bool
     """
+    column = ctx.column_of(text)
+    if column is not None:  # a whole column: matched once for every look-back window
+        return ctx.per_row(
+            ("list_hits", name, column),
+            lambda root: _list_hits(root, name, root.transactions[column]),
+        )
+    return _list_hits(ctx, name, text)
+
+
+def _list_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(text)
     if len(uniques) == 0:
         return np.zeros(len(text), dtype=bool)
@@ -72,7 +82,7 @@ def _small_or_multiple(ctx: FeatureContext) -> np.ndarray:
     txn = ctx.transactions
     amount = txn["amount"].to_numpy(dtype=np.float64)
     cents = np.round(amount * 100).astype(np.int64)
-    hit = amount <= ctx.settings.threshold("small_ad_payment", txn["currency"].to_numpy())
+    hit = amount <= ctx.threshold("small_ad_payment")
     for unit in ctx.settings.small_multiple_units():
         hit |= (cents % round(unit * 100)) == 0
     return hit
@@ -146,7 +156,7 @@ def ad_payments(ctx: FeatureContext) -> pd.DataFrame:
         ad_payments_30d=n_ads,
         ad_spend_30d=ctx.total(txn["amount"].to_numpy(), ads),
         ad_small_multiple_share_30d=ctx.share(ctx.count(ads & _small_or_multiple(ctx)), n_ads),
-        ad_merchants_30d=distinct_per_account(ctx, text_codes(txn["cp_key"]), ads),
+        ad_merchants_30d=distinct_per_account(ctx, column_codes(ctx, "cp_key"), ads),
     )
 
 

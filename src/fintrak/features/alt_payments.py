@@ -77,6 +77,16 @@ def descriptor_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarr
     -------
     numpy.ndarray of bool
     """
+    column = ctx.column_of(text)
+    if column is not None:  # a whole column: matched once for every look-back window
+        return ctx.per_row(
+            ("descriptor_hits", name, column),
+            lambda root: _descriptor_hits(root, name, root.transactions[column]),
+        )
+    return _descriptor_hits(ctx, name, text)
+
+
+def _descriptor_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarray:
     codes, uniques = pd.factorize(text)
     if len(uniques) == 0:
         return np.zeros(len(text), dtype=bool)
@@ -174,7 +184,7 @@ def alt_vasp_small(ctx: FeatureContext) -> pd.DataFrame:
     vasp = vasp_rows(ctx)
     buys = ~txn["is_credit"].to_numpy() & vasp & ctx.within(30)
     amount = txn["amount"].to_numpy(dtype=np.float64)
-    small = amount <= ctx.settings.threshold("small_vasp_buy", txn["currency"].to_numpy())
+    small = amount <= ctx.threshold("small_vasp_buy")
     since_load = hours_since_last(ctx, prepaid_loads(ctx, vasp))
     with np.errstate(invalid="ignore"):
         chained = buys & (since_load <= CHAIN_HOURS)
@@ -301,7 +311,7 @@ def alt_ops(ctx: FeatureContext) -> pd.DataFrame:
     window = ctx.within(30)
     ops = descriptor_hits(ctx, "online_payment_services", txn["counterparty_name"]) & window
     amount = txn["amount"].to_numpy(dtype=np.float64)
-    small = amount < ctx.settings.threshold("small_online_payment", txn["currency"].to_numpy())
+    small = amount < ctx.threshold("small_online_payment")
     credit = txn["is_credit"].to_numpy()
     ops_credits = ops & credit
     since = hours_since_last(ctx, ops_credits)

@@ -312,7 +312,7 @@ def asset_purchases(ctx: FeatureContext) -> pd.DataFrame:
     asset = in_code_list(ctx, "asset_mccs", txn["mcc"]) | descriptor_hits(
         ctx, "asset_descriptors", txn["counterparty_name"]
     )
-    large = amount >= ctx.settings.threshold("asset_purchase_min", txn["currency"].to_numpy())
+    large = amount >= ctx.threshold("asset_purchase_min")
     purchases = ~credit & asset & large & ctx.within(30)
     where = np.flatnonzero(purchases)
     cash = credit & txn["channel"].isin(_CASH).to_numpy(dtype=bool)

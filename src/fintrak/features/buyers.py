@@ -16,7 +16,7 @@ import pandas as pd
 
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import text_codes
+from fintrak.features.geography import column_codes
 
 __all__ = ["BURST_MINUTES", "BURST_PAYEES", "MAX_BURST_DEBITS", "burst_rows", "p2p_bursts"]
 
@@ -53,7 +53,7 @@ def burst_rows(ctx: FeatureContext, days: float) -> tuple[np.ndarray, np.ndarray
     n = len(txn)
     members = np.zeros(n, dtype=bool)
     starts = np.zeros(n, dtype=bool)
-    codes = text_codes(txn["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     rows = np.flatnonzero(
         ~txn["is_credit"].to_numpy()
         & (txn["channel"] == "p2p").to_numpy(dtype=bool)
@@ -163,7 +163,7 @@ def p2p_burst_payees(ctx: FeatureContext, account_features: pd.DataFrame) -> pd.
         pairs = pd.DataFrame(
             {
                 "a": txn["acct"].to_numpy()[members],
-                "k": text_codes(txn["cp_key"])[members],
+                "k": column_codes(ctx, "cp_key")[members],
             }
         ).drop_duplicates()
         others = pairs.groupby("k")["a"].transform("size").to_numpy() - 1

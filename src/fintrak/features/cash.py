@@ -52,13 +52,13 @@ _SPACES = re.compile(r"[^a-z0-9]+")
 def cash_deposits(ctx: FeatureContext) -> np.ndarray:
     """Return a boolean mask of cash deposits (credits at a branch or an ATM)."""
     txn = ctx.transactions
-    return txn["is_credit"].to_numpy() & txn["channel"].isin(_CASH).to_numpy(bool)
+    return txn["is_credit"].to_numpy() & ctx.channel_in(_CASH)
 
 
 def cash_withdrawals(ctx: FeatureContext) -> np.ndarray:
     """Return a boolean mask of cash withdrawals (debits at a branch or an ATM)."""
     txn = ctx.transactions
-    return ~txn["is_credit"].to_numpy() & txn["channel"].isin(_CASH).to_numpy(bool)
+    return ~txn["is_credit"].to_numpy() & ctx.channel_in(_CASH)
 
 
 def normalise_place(name: object) -> str | None:

@@ -23,6 +23,7 @@ numpy kernels and return arrays aligned with ``account_ids``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,10 @@ class FeatureContext:
     settings: FeatureSettings
     notes: dict[str, Any] = field(default_factory=dict)
     observations: pd.DataFrame | None = None
+    #: The as-of context a :meth:`shifted` one was cut from, and which of its rows it kept.
+    _root: FeatureContext | None = field(default=None, repr=False, compare=False)
+    _rows: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -220,6 +225,7 @@ class FeatureContext:
         earlier = txn.loc[keep].reset_index(drop=True)
         earlier["age_days"] = earlier["age_days"] - days
         cutoff = self.as_of - pd.Timedelta(days=days)
+        rows = np.flatnonzero(keep)
         return FeatureContext(
             transactions=earlier,
             accounts=self.accounts,
@@ -229,7 +235,59 @@ class FeatureContext:
             settings=self.settings,
             notes={**self.notes, "as_of": cutoff.isoformat()},
             observations=_shift_observations(self.observations, days),
+            _root=self._root or self,
+            _rows=rows if self._rows is None else self._rows[rows],
         )
+
+    # -- work shared by the look-back windows ------------------------------------------------------
+
+    def per_row(self, key: Any, compute: Callable[[FeatureContext], np.ndarray]) -> np.ndarray:
+        """Return ``compute(ctx)``, a row-wise array, computed once for every look-back window.
+
+        ``compute`` must give one value per transaction row that depends on that row alone (e.g.
+        "the counterparty name is on a list"); it runs once on the as-of context and each
+        :meth:`shifted` window takes its own rows of the result. ``key`` names the computation.
+        """
+        root = self._root or self
+        if key not in root._memo:
+            root._memo[key] = compute(root)
+        values = root._memo[key]
+        return values if self._rows is None else values[self._rows]
+
+    def once(self, key: Any, compute: Callable[[FeatureContext], Any]) -> Any:
+        """Return ``compute(ctx)``, computed once for every look-back window.
+
+        Only for results that read no transactions (e.g. KYC-only features), which are the same
+        in every window.
+        """
+        root = self._root or self
+        if key not in root._memo:
+            root._memo[key] = compute(root)
+        return root._memo[key]
+
+    def threshold(self, name: str) -> np.ndarray:
+        """Return threshold ``name`` in each transaction's currency (see ``settings.threshold``)."""
+        return self.per_row(
+            ("threshold", name),
+            lambda root: root.settings.threshold(name, root.transactions["currency"].to_numpy()),
+        )
+
+    def channel_in(self, channels: tuple[str, ...]) -> np.ndarray:
+        """Return a boolean mask: the transaction's channel is one of ``channels``."""
+        return self.per_row(
+            ("channel_in", tuple(channels)),
+            lambda root: root.transactions["channel"].isin(channels).to_numpy(dtype=bool),
+        )
+
+    def column_of(self, values: object) -> str | None:
+        """Return the name of the transactions column ``values`` is (None if it is not one)."""
+        name = getattr(values, "name", None)
+        txn = self.transactions
+        if not isinstance(values, pd.Series) or not isinstance(name, str) or name not in txn:
+            return None
+        if len(values) != len(txn) or values.array is not txn[name].array:
+            return None
+        return name
 
     @property
     def history_days(self) -> float:

@@ -136,7 +136,7 @@ def event_city_spend(ctx: FeatureContext) -> pd.DataFrame:
     spend = ctx.total(amount, event & travel)
     baseline = ctx.total(amount, travel & (age >= 30) & (age < 30 + _BASELINE_DAYS))
     baseline = baseline * 30.0 / _BASELINE_DAYS
-    floor_rows = ctx.settings.threshold("event_spend_baseline_floor", txn["currency"].to_numpy())
+    floor_rows = ctx.threshold("event_spend_baseline_floor")
     floor = np.zeros(ctx.n_accounts)
     spent = event & travel
     np.maximum.at(floor, txn["acct"].to_numpy()[spent], floor_rows[spent])

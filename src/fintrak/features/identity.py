@@ -34,7 +34,7 @@ from fintrak.features.alt_payments import descriptor_hits
 from fintrak.features.business import business_accounts
 from fintrak.features.cash import normalise_place
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import text_codes
+from fintrak.features.geography import column_codes, text_codes
 from fintrak.features.population import normalise_address, phone_digits
 
 __all__ = [
@@ -155,6 +155,11 @@ def kyc_phone_locality(ctx: FeatureContext) -> pd.DataFrame:
     pandas.DataFrame
         One row per account.
     """
+    # KYC only: the same in every look-back window, so computed once
+    return ctx.once("kyc_phone_locality", _kyc_phone_locality).copy()
+
+
+def _kyc_phone_locality(ctx: FeatureContext) -> pd.DataFrame:
     kyc = ctx.accounts.reindex(ctx.account_ids)
     phone = kyc["phone"].astype(object)
     country = kyc["country"].astype(object).str.strip().str.upper()
@@ -359,7 +364,7 @@ def landlord_network(ctx: FeatureContext, account_features: pd.DataFrame) -> pd.
     lodging = ctx.settings.mcc_in("lodging", txn["mcc"]) | descriptor_hits(
         ctx, "rent_descriptors", txn["counterparty_name"]
     )
-    codes = text_codes(txn["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     rows = ~txn["is_credit"].to_numpy() & lodging & ctx.within(LANDLORD_WINDOW_DAYS) & (codes >= 0)
     others = np.zeros(ctx.n_accounts)
     share = np.full(ctx.n_accounts, np.nan)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import distinct_per_account, text_codes
+from fintrak.features.geography import column_codes, distinct_per_account, text_codes
 
 __all__ = [
     "lodging_charges",
@@ -150,7 +150,7 @@ def lodging_cities(ctx: FeatureContext) -> pd.DataFrame:
         ``lodging_cities_14d``, one row per account.
     """
     lodging = _debits_in(ctx, "lodging") & ctx.within(14)
-    cities = text_codes(ctx.transactions["city"])
+    cities = column_codes(ctx, "city")
     return ctx.frame(lodging_cities_14d=distinct_per_account(ctx, cities, lodging))
 
 

@@ -43,7 +43,7 @@ import pandas as pd
 
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import text_codes
+from fintrak.features.geography import column_codes
 from fintrak.features.spending import MONTHLY_GAP_DAYS
 
 __all__ = [
@@ -90,6 +90,13 @@ def descriptor_mask(ctx: FeatureContext, list_name: str) -> np.ndarray:
     numpy.ndarray of bool
         One value per row of ``ctx.transactions``.
     """
+    # row-wise: matched once on the as-of rows for every look-back window
+    return ctx.per_row(
+        ("descriptor_mask", list_name), lambda root: _descriptor_mask(root, list_name)
+    )
+
+
+def _descriptor_mask(ctx: FeatureContext, list_name: str) -> np.ndarray:
     txn = ctx.transactions
     if "counterparty_name" not in txn.columns:
         return np.zeros(len(txn), dtype=bool)
@@ -124,7 +131,7 @@ def recurring_similar_debits(
         One value per row of ``ctx.transactions``.
     """
     txn = ctx.transactions
-    codes = text_codes(txn["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     candidate = (
         ~txn["is_credit"].to_numpy()
         & txn["channel"].isin(channels).to_numpy(dtype=bool, na_value=False)

@@ -18,7 +18,7 @@ from fintrak.features._flows import hours_since_last
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.ads import list_hits
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import text_codes
+from fintrak.features.geography import column_codes
 
 __all__ = [
     "FORWARD_CHANNELS",
@@ -42,7 +42,7 @@ FORWARD_HOURS = 48.0
 
 
 def _channel_in(ctx: FeatureContext, channels: tuple[str, ...]) -> np.ndarray:
-    return ctx.transactions["channel"].isin(channels).to_numpy(dtype=bool)
+    return ctx.channel_in(channels)
 
 
 def _p2p_credits(ctx: FeatureContext) -> np.ndarray:
@@ -110,7 +110,7 @@ def p2p_payers(ctx: FeatureContext) -> pd.DataFrame:
     pandas.DataFrame
         One row per account.
     """
-    codes = text_codes(ctx.transactions["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     credits = _p2p_credits(ctx)
     age = ctx.transactions["age_days"].to_numpy()
     recent = credits & (age < 30)
@@ -300,7 +300,7 @@ def outflow_concentration(ctx: FeatureContext) -> pd.DataFrame:
     window = ctx.within(30)
     credit = txn["is_credit"].to_numpy()
     amount = txn["amount"].to_numpy(dtype=np.float64)
-    codes = text_codes(txn["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     outflow = ~credit & ~_channel_in(ctx, ("card",)) & window
     top = _top_counterparty_total(ctx, codes, amount, outflow)
     inflow = credit & window

@@ -72,16 +72,22 @@ class FeatureSettings:
             return out
         base = float(entry["value"]) * float(rates[entry["currency"]])
         overrides = entry.get("per_currency") or {}
-        for currency in pd.unique(values):
-            rows = values == currency
+
+        def figure(currency: object) -> float:
             if currency in overrides:
-                out[rows] = float(overrides[currency])
-            elif currency == entry["currency"]:
-                out[rows] = float(entry["value"])
-            elif currency in rates:
-                out[rows] = base / float(rates[currency])
-            else:  # unknown currency: use the figure as given (documented limitation)
-                out[rows] = float(entry["value"])
+                return float(overrides[currency])
+            if currency == entry["currency"]:
+                return float(entry["value"])
+            if currency in rates:
+                return base / float(rates[currency])
+            return float(entry["value"])  # unknown currency: as given (documented limitation)
+
+        codes, uniques = pd.factorize(values)
+        if (codes >= 0).all():  # one look-up per distinct currency
+            return np.array([figure(c) for c in uniques], dtype=np.float64)[codes]
+        for currency in pd.unique(values):  # nulls present: row by row comparison as ever
+            rows = values == currency
+            out[rows] = figure(currency)
         return out
 
     def small_multiple_units(self) -> list[float]:

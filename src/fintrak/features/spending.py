@@ -16,7 +16,7 @@ import pandas as pd
 
 from fintrak.features._registry import FeatureSpec, features
 from fintrak.features.context import FeatureContext
-from fintrak.features.geography import text_codes
+from fintrak.features.geography import column_codes
 
 __all__ = [
     "MONTHLY_GAP_DAYS",
@@ -74,7 +74,7 @@ def recurring_monthly_ach(ctx: FeatureContext) -> np.ndarray:
         One value per row of ``ctx.transactions``.
     """
     txn = ctx.transactions
-    codes = text_codes(txn["cp_key"])
+    codes = column_codes(ctx, "cp_key")
     ach = _debits(ctx) & (txn["channel"] == "ach").to_numpy(dtype=bool) & (codes >= 0)
     rows = np.flatnonzero(ach)
     acct = txn["acct"].to_numpy()[rows]

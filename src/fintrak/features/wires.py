@@ -88,7 +88,7 @@ def small_wires(ctx: FeatureContext) -> pd.DataFrame:
     txn = ctx.transactions
     sent = outgoing_wires(ctx) & ctx.within(30)
     limit = np.full(len(txn), np.nan)
-    limit[sent] = ctx.settings.threshold("small_wire", txn["currency"].to_numpy(dtype=object)[sent])
+    limit[sent] = ctx.threshold("small_wire")[sent]
     with np.errstate(invalid="ignore"):
         small = sent & (txn["amount"].to_numpy(dtype=np.float64) < limit)
     return ctx.frame(small_wires_out_30d=ctx.count(small))
