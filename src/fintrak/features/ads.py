@@ -42,21 +42,9 @@ def list_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarray:
     -------
     numpy.ndarray of bool
     """
-    column = ctx.column_of(text)
-    if column is not None:  # a whole column: matched once for every look-back window
-        return ctx.per_row(
-            ("list_hits", name, column),
-            lambda root: _list_hits(root, name, root.transactions[column]),
-        )
-    return _list_hits(ctx, name, text)
-
-
-def _list_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(text)
-    if len(uniques) == 0:
-        return np.zeros(len(text), dtype=bool)
-    hit = ctx.settings.matches(name, pd.Series(uniques, dtype="string"))
-    return np.append(hit, False)[codes]
+    return ctx.distinct_matches(
+        ("list_hits", name), text, lambda uniques: ctx.settings.matches(name, uniques)
+    )
 
 
 def is_ad_payment(ctx: FeatureContext) -> np.ndarray:

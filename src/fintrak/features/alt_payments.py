@@ -77,23 +77,12 @@ def descriptor_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarr
     -------
     numpy.ndarray of bool
     """
-    column = ctx.column_of(text)
-    if column is not None:  # a whole column: matched once for every look-back window
-        return ctx.per_row(
-            ("descriptor_hits", name, column),
-            lambda root: _descriptor_hits(root, name, root.transactions[column]),
-        )
-    return _descriptor_hits(ctx, name, text)
-
-
-def _descriptor_hits(ctx: FeatureContext, name: str, text: pd.Series) -> np.ndarray:
-    codes, uniques = pd.factorize(text)
-    if len(uniques) == 0:
-        return np.zeros(len(text), dtype=bool)
     pattern = _pattern(tuple(str(v) for v in ctx.settings.values(name)))
-    lowered = pd.Series(uniques, dtype="string").str.lower()
-    hit = lowered.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
-    return np.append(hit, False)[codes]
+    return ctx.distinct_matches(
+        ("descriptor_hits", name),
+        text,
+        lambda uniques: uniques.str.lower().str.contains(pattern, regex=True).fillna(False),
+    )
 
 
 def in_code_list(ctx: FeatureContext, name: str, mcc: pd.Series) -> np.ndarray:

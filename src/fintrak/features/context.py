@@ -89,6 +89,14 @@ def _shift_observations(observations: pd.DataFrame | None, days: float) -> pd.Da
     return earlier
 
 
+def _match_distinct(text: pd.Series, match: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    codes, uniques = pd.factorize(text)
+    if len(uniques) == 0:
+        return np.zeros(len(text), dtype=bool)
+    hit = np.asarray(match(pd.Series(uniques, dtype="string")), dtype=bool)
+    return np.append(hit, False)[codes]
+
+
 @dataclass
 class FeatureContext:
     """Validated tables as of a date, with derived columns and per-account aggregation helpers.
@@ -278,6 +286,22 @@ class FeatureContext:
             ("channel_in", tuple(channels)),
             lambda root: root.transactions["channel"].isin(channels).to_numpy(dtype=bool),
         )
+
+    def distinct_matches(
+        self, key: Any, text: pd.Series, match: Callable[[pd.Series], np.ndarray]
+    ) -> np.ndarray:
+        """Return ``match`` applied to each distinct value of ``text`` once, spread over the rows.
+
+        ``match`` takes the distinct values (pandas ``string``) and returns one bool each; rows
+        whose text is null are False. When ``text`` is a whole transactions column, the result is
+        computed once for every look-back window (cached under ``key``).
+        """
+        column = self.column_of(text)
+        if column is not None:
+            return self.per_row(
+                (key, column), lambda root: _match_distinct(root.transactions[column], match)
+            )
+        return _match_distinct(text, match)
 
     def column_of(self, values: object) -> str | None:
         """Return the name of the transactions column ``values`` is (None if it is not one)."""

@@ -90,23 +90,15 @@ def descriptor_mask(ctx: FeatureContext, list_name: str) -> np.ndarray:
     numpy.ndarray of bool
         One value per row of ``ctx.transactions``.
     """
-    # row-wise: matched once on the as-of rows for every look-back window
-    return ctx.per_row(
-        ("descriptor_mask", list_name), lambda root: _descriptor_mask(root, list_name)
-    )
-
-
-def _descriptor_mask(ctx: FeatureContext, list_name: str) -> np.ndarray:
     txn = ctx.transactions
     if "counterparty_name" not in txn.columns:
         return np.zeros(len(txn), dtype=bool)
-    codes, uniques = pd.factorize(txn["counterparty_name"])
-    if len(uniques) == 0:
-        return np.zeros(len(txn), dtype=bool)
     pattern = _word_pattern(tuple(ctx.settings.values(list_name)))
-    names = pd.Series(uniques, dtype="string").str.lower()
-    hit = names.str.contains(pattern, regex=True).fillna(False).to_numpy(dtype=bool)
-    return np.where(codes >= 0, hit[np.maximum(codes, 0)], False)
+    return ctx.distinct_matches(
+        ("descriptor_mask", list_name),
+        txn["counterparty_name"],
+        lambda names: names.str.lower().str.contains(pattern, regex=True).fillna(False),
+    )
 
 
 def recurring_similar_debits(
