@@ -61,7 +61,7 @@ def is_ad_payment(ctx: FeatureContext) -> np.ndarray:
         One value per row of ``ctx.transactions``.
     """
     txn = ctx.transactions
-    by_mcc = ctx.settings.mcc_in("ad_classified", txn["mcc"])
+    by_mcc = ctx.mcc_in("ad_classified")
     by_name = list_hits(ctx, "ad_site_descriptors", txn["counterparty_name"])
     return ~txn["is_credit"].to_numpy() & (by_mcc | by_name)
 

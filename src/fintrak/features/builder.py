@@ -174,6 +174,7 @@ def build_features(
     lookback_days: int = 180,
     step_days: int = 30,
     observations: pd.DataFrame | None = None,
+    partition_rows: int = 1_000_000,
 ) -> FeatureResult:
     """Compute every registered feature as of a date.
 
@@ -193,6 +194,10 @@ def build_features(
         the module docstring). ``lookback_days=0`` computes the current window only.
     observations : pandas.DataFrame, optional
         Canonical staff observations; calculators that need them are skipped without them.
+    partition_rows : int
+        Account-level calculators run over groups of consecutive accounts of about this many
+        transactions (each account's whole history in one group), which bounds the memory their
+        intermediate arrays take; results do not depend on it.
 
     Returns
     -------
@@ -226,16 +231,24 @@ def build_features(
     timings: dict[str, float] = {}
     index = ctx.account_ids.rename("account_id")
     history = ctx.history_days
-    snapshots, ends = [], []
-    shift = 0
-    while True:
-        snap = ctx if shift == 0 else ctx.shifted(shift)
-        snapshots.append(_account_level(snap, skipped, timings))
-        ends.append(snap.as_of)
-        shift += step_days
-        if shift > lookback_days or shift >= history:
-            break
-    base, window_end = _worst_window(snapshots, ends)
+    parts, part_ends, windows = [], [], 0
+    for part in ctx.partitions(partition_rows):
+        snapshots, ends = [], []
+        shift = 0
+        while True:
+            snap = part if shift == 0 else part.shifted(shift)
+            snapshots.append(_account_level(snap, skipped, timings))
+            ends.append(snap.as_of)
+            shift += step_days
+            if shift > lookback_days or shift >= history:
+                break
+        worst, worst_end = _worst_window(snapshots, ends)
+        parts.append(worst)
+        part_ends.append(worst_end)
+        windows = len(snapshots)
+        del snapshots, snap, part
+    base, window_end = pd.concat(parts), pd.concat(part_ends)
+    del parts, part_ends
     parts = [base]
     for calc in CALCULATORS.values():
         if calc.level != "population":
@@ -262,7 +275,8 @@ def build_features(
         **ctx.notes,
         "lookback_days": lookback_days,
         "step_days": step_days,
-        "windows": len(snapshots),
+        "windows": windows,
+        "partition_rows": partition_rows,
         "timings_seconds": timings,
         "features": len(features.columns),
     }

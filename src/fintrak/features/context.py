@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fintrak.features import _columns
 from fintrak.features.settings import FeatureSettings
 
 __all__ = ["FeatureContext", "resolve_as_of"]
@@ -53,18 +54,6 @@ def resolve_as_of(as_of: str | pd.Timestamp | None, timestamps: pd.Series) -> pd
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize("UTC")
     return stamp.tz_convert("UTC")
-
-
-def _local_clock(timestamps: pd.Series, zones: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    hours = np.zeros(len(timestamps), dtype=np.int8)
-    days = np.zeros(len(timestamps), dtype=np.int8)
-    zone_values = zones.fillna("UTC").to_numpy()
-    for zone in pd.unique(zone_values):
-        rows = np.flatnonzero(zone_values == zone)
-        local = timestamps.iloc[rows].dt.tz_convert(zone)
-        hours[rows] = local.dt.hour.to_numpy(dtype=np.int8)
-        days[rows] = local.dt.day_of_week.to_numpy(dtype=np.int8)
-    return hours, days
 
 
 def _observations(
@@ -95,6 +84,60 @@ def _match_distinct(text: pd.Series, match: Callable[[pd.Series], np.ndarray]) -
         return np.zeros(len(text), dtype=bool)
     hit = np.asarray(match(pd.Series(uniques, dtype="string")), dtype=bool)
     return np.append(hit, False)[codes]
+
+
+def _prepare(
+    transactions: pd.DataFrame, kyc: pd.DataFrame, account_ids: pd.Index, cutoff: pd.Timestamp
+) -> pd.DataFrame:
+    """Keep the scored accounts' rows up to ``cutoff``, derive columns, encode compactly, sort.
+
+    Rows are sorted by account, time and transaction id. Text columns become categoricals (see
+    :mod:`fintrak.features._columns`); a place and the holder's home place share their
+    categories so they compare directly; MCCs are float64 (NaN where unknown). Each column is
+    encoded, then taken in sorted order, one at a time, so the input is never copied whole.
+    """
+    acct = _columns.positions(account_ids, transactions["account_id"])
+    keep = (acct >= 0) & (transactions["timestamp"] <= cutoff).to_numpy(dtype=bool)
+    rows = np.flatnonzero(keep)
+    stamps = transactions["timestamp"].iloc[rows]
+    take = rows[_columns.sort_order(acct[rows], stamps, transactions["txn_id"].iloc[rows])]
+    acct = acct[take].astype(np.int32)
+    out: dict[str, Any] = {}
+    for column in transactions.columns:
+        values = transactions[column]
+        if column in ("city", "country"):
+            out[column] = None  # encoded below, with the holder's home place
+        elif isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype) and column != "txn_id":
+            (encoded,) = _columns.encode_text(values)
+            (out[column],) = _columns.drop_unused(_columns.take(encoded, take))
+        elif column == "mcc":
+            out[column] = values.to_numpy(dtype="float64", na_value=np.nan)[take]
+        else:
+            out[column] = values.array.take(take)
+    for place in ("city", "country"):
+        if place not in kyc.columns:
+            continue
+        if place in transactions.columns:
+            home = kyc[place].astype(transactions[place].dtype)
+            where, at_home = _columns.encode_text(transactions[place], home)
+            where = _columns.take(where, take)
+        else:
+            (at_home,) = _columns.encode_text(kyc[place].astype("str"))
+            where = None
+        at_home = _columns.take(at_home, acct)
+        if where is None:
+            (out[f"home_{place}"],) = _columns.drop_unused(at_home)
+        else:
+            out[place], out[f"home_{place}"] = _columns.drop_unused(where, at_home)
+    out["acct"] = acct
+    stamps = out["timestamp"]
+    age = (cutoff - pd.Series(stamps)).dt.total_seconds().to_numpy()
+    out["age_days"] = age / 86400.0
+    hours, days = _columns.local_clock(pd.Series(stamps), kyc["timezone"], acct)
+    out["local_hour"], out["local_dow"] = hours, days
+    out["is_credit"] = np.asarray(out["direction"] == "credit", dtype=bool)
+    out["cp_key"] = _columns.counterparty_keys(out["counterparty_id"], out["counterparty_name"])
+    return pd.DataFrame({name: values for name, values in out.items() if values is not None})
 
 
 @dataclass
@@ -175,34 +218,18 @@ class FeatureContext:
         """
         settings = settings or FeatureSettings.default()
         cutoff = resolve_as_of(as_of, transactions["timestamp"])
-        txn = transactions[transactions["timestamp"] <= cutoff]
         if accounts is None:
             from fintrak.schema import ACCOUNTS
             from fintrak.validation.table import empty_canonical
 
             accounts = empty_canonical(ACCOUNTS)
         if account_ids is None:
-            ids = pd.Index(
-                pd.concat([accounts["account_id"], transactions["account_id"]]).dropna().unique()
+            ids = _columns.distinct(accounts["account_id"]).union(
+                _columns.distinct(transactions["account_id"]), sort=False
             )
             account_ids = ids.astype("string").sort_values()
         kyc = accounts.drop_duplicates("account_id").set_index("account_id").reindex(account_ids)
-        acct = account_ids.get_indexer(txn["account_id"])
-        keep = acct >= 0
-        txn = txn.loc[keep].copy()
-        txn["acct"] = acct[keep].astype(np.int32)
-        txn = txn.sort_values(["acct", "timestamp", "txn_id"], kind="stable").reset_index(drop=True)
-        age = (cutoff - txn["timestamp"]).dt.total_seconds().to_numpy() / 86400.0
-        txn["age_days"] = age
-        zones = kyc["timezone"].reindex(account_ids).to_numpy()[txn["acct"].to_numpy()]
-        hours, days = _local_clock(txn["timestamp"], pd.Series(zones))
-        txn["local_hour"] = hours
-        txn["local_dow"] = days
-        txn["is_credit"] = (txn["direction"] == "credit").to_numpy(dtype=bool, na_value=False)
-        names = txn["counterparty_name"].str.strip().str.lower()
-        txn["cp_key"] = txn["counterparty_id"].fillna(names)
-        txn["home_city"] = kyc["city"].to_numpy()[txn["acct"].to_numpy()]
-        txn["home_country"] = kyc["country"].to_numpy()[txn["acct"].to_numpy()]
+        txn = _prepare(transactions, kyc, account_ids, cutoff)
         notes = {
             "as_of": cutoff.isoformat(),
             "transactions_after_as_of_ignored": int(
@@ -220,6 +247,47 @@ class FeatureContext:
             settings=settings,
             notes=notes,
             observations=_observations(observations, account_ids, cutoff),
+        )
+
+    def partitions(self, max_rows: int) -> list[FeatureContext]:
+        """Split into contexts of consecutive accounts with about ``max_rows`` rows or fewer each.
+
+        Every account keeps its whole history in one partition (an account with more rows than
+        ``max_rows`` is a partition of its own), so an account-level calculator gives the same
+        values on a partition as on the whole. Rows are already sorted by account, so each
+        partition is one slice of the rows.
+        """
+        if max_rows <= 0:
+            raise ValueError(f"max_rows must be > 0. Got {max_rows} instead.")
+        acct = self.transactions["acct"].to_numpy()
+        per_account = np.bincount(acct, minlength=self.n_accounts)
+        ends = np.cumsum(per_account)
+        if self._rows is not None or len(acct) <= max_rows:
+            return [self]
+        cuts = np.searchsorted(ends, np.arange(max_rows, ends[-1], max_rows), side="right")
+        bounds = np.unique(np.concatenate([[0], np.maximum(cuts, 1), [self.n_accounts]]))
+        return [self._accounts_slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def _accounts_slice(self, first: int, stop: int) -> FeatureContext:
+        """Return the context of accounts ``first`` .. ``stop - 1`` (positions in account_ids)."""
+        acct = self.transactions["acct"].to_numpy()
+        lo, hi = np.searchsorted(acct, [first, stop])
+        txn = self.transactions.iloc[lo:hi].reset_index(drop=True)
+        txn["acct"] = (acct[lo:hi] - first).astype(np.int32)
+        observations = self.observations
+        if observations is not None:
+            mine = observations["acct"].to_numpy()
+            observations = observations.loc[(mine >= first) & (mine < stop)].reset_index(drop=True)
+            observations["acct"] = (observations["acct"] - first).astype(np.int32)
+        return FeatureContext(
+            transactions=txn,
+            accounts=self.accounts.iloc[first:stop],
+            intel=self.intel,
+            as_of=self.as_of,
+            account_ids=self.account_ids[first:stop],
+            settings=self.settings,
+            notes=self.notes,
+            observations=observations,
         )
 
     def shifted(self, days: float) -> FeatureContext:
@@ -278,6 +346,13 @@ class FeatureContext:
         return self.per_row(
             ("threshold", name),
             lambda root: root.settings.threshold(name, root.transactions["currency"].to_numpy()),
+        )
+
+    def mcc_in(self, group: str) -> np.ndarray:
+        """Return a boolean mask: the transaction's MCC is in reference group ``group``."""
+        return self.per_row(
+            ("mcc_in", group),
+            lambda root: root.settings.mcc_in(group, root.transactions["mcc"]),
         )
 
     def channel_in(self, channels: tuple[str, ...]) -> np.ndarray:

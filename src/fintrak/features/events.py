@@ -125,10 +125,7 @@ def event_city_spend(ctx: FeatureContext) -> pd.DataFrame:
     """
     txn = ctx.transactions
     debit = ~txn["is_credit"].to_numpy()
-    mcc = txn["mcc"]
-    travel = debit & (
-        ctx.settings.mcc_in("lodging", mcc) | ctx.settings.mcc_in("local_transport", mcc)
-    )
+    travel = debit & (ctx.mcc_in("lodging") | ctx.mcc_in("local_transport"))
     age = txn["age_days"].to_numpy()
     recent = age < 30
     event = debit & recent & event_city_rows(ctx)

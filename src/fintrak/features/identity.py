@@ -361,7 +361,7 @@ def landlord_network(ctx: FeatureContext, account_features: pd.DataFrame) -> pd.
         One row per account.
     """
     txn = ctx.transactions
-    lodging = ctx.settings.mcc_in("lodging", txn["mcc"]) | descriptor_hits(
+    lodging = ctx.mcc_in("lodging") | descriptor_hits(
         ctx, "rent_descriptors", txn["counterparty_name"]
     )
     codes = column_codes(ctx, "cp_key")

@@ -370,7 +370,7 @@ def recruiters(ctx: FeatureContext) -> pd.DataFrame:
     """
     txn = ctx.transactions
     paid = ~txn["is_credit"].to_numpy() & ctx.within(180)
-    agent = ctx.settings.mcc_in("employment_agency", txn["mcc"]) | name_matches(
+    agent = ctx.mcc_in("employment_agency") | name_matches(
         txn["counterparty_name"], RECRUITER_WORDS, paid
     )
     rows = agent & paid
@@ -491,13 +491,9 @@ def business_sustenance(ctx: FeatureContext) -> pd.DataFrame:
         One row per account.
     """
     txn = ctx.transactions
-    settings = ctx.settings
     debit = ~txn["is_credit"].to_numpy() & ctx.within(90)
-    mcc = txn["mcc"]
     sustenance = (
-        settings.mcc_in("lodging", mcc)
-        | settings.mcc_in("local_transport", mcc)
-        | settings.mcc_in("fast_food_food", mcc)
+        ctx.mcc_in("lodging") | ctx.mcc_in("local_transport") | ctx.mcc_in("fast_food_food")
     )
     amount = txn["amount"].to_numpy(dtype=np.float64)
     share = ctx.share(ctx.total(amount, debit & sustenance), ctx.total(amount, debit))

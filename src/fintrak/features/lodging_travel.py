@@ -29,7 +29,7 @@ __all__ = [
 def _debits_in(ctx: FeatureContext, group: str) -> np.ndarray:
     """Debits whose MCC is in ``group`` (refunds, which are credits, do not count)."""
     txn = ctx.transactions
-    return ~txn["is_credit"].to_numpy() & ctx.settings.mcc_in(group, txn["mcc"])
+    return ~txn["is_credit"].to_numpy() & ctx.mcc_in(group)
 
 
 def local_days(ctx: FeatureContext, rows: np.ndarray) -> np.ndarray:

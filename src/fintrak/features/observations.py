@@ -179,7 +179,7 @@ def transfers_abroad(ctx: FeatureContext) -> np.ndarray:
     country = txn["country"].astype(object)
     home = txn["home_country"].astype(object)
     abroad = (country.notna() & home.notna() & (country != home)).to_numpy(dtype=bool)
-    msb = ctx.settings.mcc_in("money_transfer", txn["mcc"]) & ~txn["is_credit"].to_numpy()
+    msb = ctx.mcc_in("money_transfer") & ~txn["is_credit"].to_numpy()
     return (outgoing_wires(ctx) & abroad) | msb
 
 

@@ -206,18 +206,15 @@ def ordinary_life(ctx: FeatureContext) -> pd.DataFrame:
         One row per account.
     """
     txn = ctx.transactions
-    settings = ctx.settings
     mcc = txn["mcc"]
     no_mcc = mcc.isna().to_numpy()
-    utilities = settings.mcc_in("utilities", mcc) | (
-        no_mcc & descriptor_mask(ctx, "utility_descriptors")
-    )
+    utilities = ctx.mcc_in("utilities") | (no_mcc & descriptor_mask(ctx, "utility_descriptors"))
     insurance = ~utilities & (
-        settings.mcc_in("insurance", mcc) | (no_mcc & descriptor_mask(ctx, "insurance_descriptors"))
+        ctx.mcc_in("insurance") | (no_mcc & descriptor_mask(ctx, "insurance_descriptors"))
     )
-    groceries = ~utilities & ~insurance & settings.mcc_in("groceries", mcc)
+    groceries = ~utilities & ~insurance & ctx.mcc_in("groceries")
     housing = (
-        settings.mcc_in("rent", mcc)
+        ctx.mcc_in("rent")
         | (no_mcc & descriptor_mask(ctx, "housing_descriptors"))
         | (no_mcc & recurring_similar_debits(ctx))
     )

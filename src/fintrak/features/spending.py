@@ -52,7 +52,7 @@ def _in_groups(ctx: FeatureContext, *groups: str) -> np.ndarray:
     mcc = ctx.transactions["mcc"]
     mask = np.zeros(len(mcc), dtype=bool)
     for group in groups:
-        mask |= ctx.settings.mcc_in(group, mcc)
+        mask |= ctx.mcc_in(group)
     return mask
 
 

@@ -42,7 +42,7 @@ def _incoming(ctx: FeatureContext, channels: tuple[str, ...]) -> np.ndarray:
 def _remittances_out(ctx: FeatureContext) -> np.ndarray:
     """Return wires sent and debits at money-transfer merchants (MCC 4829, where known)."""
     txn = ctx.transactions
-    msb = ctx.settings.mcc_in("money_transfer", txn["mcc"]) & ~txn["is_credit"].to_numpy()
+    msb = ctx.mcc_in("money_transfer") & ~txn["is_credit"].to_numpy()
     return outgoing_wires(ctx) | msb
 
 
@@ -259,7 +259,8 @@ def cash_to_foreign_wires(ctx: FeatureContext) -> pd.DataFrame:
     w90 = ctx.within(90)
     amount = txn["amount"].to_numpy(dtype=np.float64)
     deposit = cash_deposits(ctx) & w90
-    abroad = (txn["country"] != txn["home_country"]).to_numpy(dtype=bool, na_value=False)
+    known = (txn["country"].notna() & txn["home_country"].notna()).to_numpy()
+    abroad = known & (txn["country"] != txn["home_country"]).to_numpy(dtype=bool, na_value=False)
     since = hours_since_last(ctx, deposit, strict=False)
     with np.errstate(invalid="ignore"):
         rapid = _remittances_out(ctx) & abroad & (since <= RAPID_HOURS)
