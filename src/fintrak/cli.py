@@ -508,6 +508,132 @@ def demo(
         out.print(f"\nSynthetic bank: {bank_dir}   Scored run: {run_dir}", markup=False)
 
 
+share_app = typer.Typer(
+    name="share",
+    help="Share identifiers with other institutions as keyed hashes (HMAC-SHA256), and match "
+    "their lists. The key comes from FINTRAK_SHARE_KEY or --key-file, never the command line.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(share_app, name="share")
+
+ShareAccountsOption = Annotated[
+    Path, typer.Option("--accounts", help="Our accounts file (.csv or .parquet).")
+]
+ShareTransactionsOption = Annotated[
+    Path | None,
+    typer.Option("--transactions", help="Our transactions file, for device ids (optional)."),
+]
+ShareOutOption = Annotated[
+    Path, typer.Option("--out", help="Output file: .parquet or .csv (written atomically).")
+]
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="File holding the shared key (default: the FINTRAK_SHARE_KEY environment variable). "
+        "The key itself is never accepted on the command line.",
+    ),
+]
+OverwriteFileOption = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing output file.")
+]
+
+
+def _share_identifiers(
+    accounts: Path, transactions: Path | None, column_map: Path | None, *, quiet: bool
+) -> Any:
+    from fintrak.identifiers import account_identifiers
+    from fintrak.share import read_accounts
+
+    with step("Reading and validating our accounts", quiet=quiet):
+        kyc, txns, manifest = read_accounts(
+            accounts, transactions=transactions, column_map=column_map
+        )
+    stats = manifest["tables"]["accounts"]
+    if stats["rows_rejected"] and not quiet:
+        out.print(
+            f"{stats['rows_rejected']:,} of {stats['rows_read']:,} account rows were rejected "
+            "(run `fintrak validate` for each row's reasons)"
+        )
+    with step("Normalising phones, e-mails, addresses and devices", quiet=quiet):
+        return account_identifiers(kyc, txns)
+
+
+@share_app.command("export")
+@user_errors
+def share_export(
+    accounts: ShareAccountsOption,
+    out_file: ShareOutOption,
+    transactions: ShareTransactionsOption = None,
+    column_map: ColumnMapOption = None,
+    key_file: KeyFileOption = None,
+    include_account_id: Annotated[
+        bool,
+        typer.Option(
+            "--include-account-id",
+            help="Also write our account ids (the file leaves the bank: only when agreed).",
+        ),
+    ] = False,
+    overwrite: OverwriteFileOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write our normalised identifiers as kind + HMAC-SHA256, to share with another party."""
+    from fintrak.share import check_output, export_hashes, load_key, write_table
+
+    key = load_key(key_file)
+    check_output(out_file, overwrite=overwrite)
+    identifiers = _share_identifiers(accounts, transactions, column_map, quiet=quiet)
+    table = export_hashes(identifiers, key, include_account_id=include_account_id)
+    written = write_table(out_file, table, overwrite=overwrite)
+    if not quiet:
+        per_kind = table.groupby("kind").size()
+        counts = ", ".join(f"{kind} {n:,}" for kind, n in per_kind.items()) or "none"
+        out.print(
+            f"{len(table):,} hashed identifiers ({counts}) → {written}"
+            + (" (with account ids)" if include_account_id else ""),
+            markup=False,
+        )
+
+
+@share_app.command("match")
+@user_errors
+def share_match(
+    theirs: Annotated[
+        Path,
+        typer.Option("--theirs", help="The other party's hashed list (from `share export`)."),
+    ],
+    accounts: ShareAccountsOption,
+    out_file: ShareOutOption,
+    transactions: ShareTransactionsOption = None,
+    column_map: ColumnMapOption = None,
+    key_file: KeyFileOption = None,
+    overwrite: OverwriteFileOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write our accounts whose identifiers are on another party's hashed list."""
+    from fintrak.share import check_output, load_key, match_hashes, read_shared, write_table
+
+    key = load_key(key_file)
+    check_output(out_file, overwrite=overwrite)
+    listed = read_shared(theirs)
+    identifiers = _share_identifiers(accounts, transactions, column_map, quiet=quiet)
+    matches = match_hashes(identifiers, listed, key)
+    written = write_table(out_file, matches, overwrite=overwrite)
+    if not quiet:
+        out.print(
+            f"{matches['account_id'].nunique():,} of our accounts match {len(listed):,} listed "
+            f"identifiers → {written}",
+            markup=False,
+        )
+        if len(matches) == 0:
+            out.print(
+                "No match. If one was expected, check that both parties used the same key and "
+                "the same fintrak version (normalisation)."
+            )
+
+
 def main() -> None:
     """Entry point of the ``fintrak`` console script."""
     try:
