@@ -52,6 +52,7 @@ LIBRARY_MODULES: tuple[str, ...] = (
     "fintrak.features.peers",
     "fintrak.features.observations",
     "fintrak.features.devices",
+    "fintrak.features.network_flows",
 )
 
 
