@@ -1,7 +1,7 @@
 """Benchmark of the feature library against a floor: read the Parquet and sum amounts per account.
 
 Run: ``python benchmarks/features.py [--rows 1e6 1e7] [--repeats 3] [--lookback-days 0 180]
-[--cache /tmp/fintrak-bench] [--prepare-only] [--out results.json]``
+[--text dictionary|string] [--cache /tmp/fintrak-bench] [--prepare-only] [--out results.json]``
 
 What it does
 ------------
@@ -15,13 +15,14 @@ What it does
 
    * **floor**: ``pyarrow.parquet.read_table`` of the transactions plus one
      ``group_by("account_id").aggregate([("amount", "sum")])``;
-   * **features**: ``pandas.read_parquet`` of the three canonical tables plus
+   * **features**: reading the three canonical tables (with ``--text dictionary``, the default,
+     the transactions' text columns of :data:`DICTIONARY_COLUMNS` are read as pyarrow
+     dictionaries, i.e. pandas categoricals; ``--text string`` reads them as pandas strings) plus
      :func:`fintrak.features.builder.build_features` with the default settings, for each
      ``--lookback-days`` (0 = the current window only; 180 = the default look-back, six windows).
      The synthetic tables are already canonical, so validation is not part of the measurement.
 
-   Every registered module is imported, plus the feature modules of :data:`EXTRA_MODULES` that
-   exist but are not yet in ``LIBRARY_MODULES``.
+   Every module of ``LIBRARY_MODULES`` is imported.
 3. Reports, per size: the median wall time of ``--repeats`` runs (with min and max), rows per
    second, the peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` read by the
    child at its end: the whole process, interpreter and imports included) and the ratio of the
@@ -31,8 +32,6 @@ What it does
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import os
 import platform
@@ -47,18 +46,17 @@ from typing import Any
 #: Transactions per account and month in the default synthetic bank (measured: 53.8).
 ROWS_PER_ACCOUNT_MONTH = 54
 MONTHS = 6
-#: Feature modules being written at the time of this benchmark; imported when present.
-EXTRA_MODULES: tuple[str, ...] = (
-    "peers",
-    "ordinary_life",
-    "alt_payments",
-    "buyers",
-    "business",
-    "accounts_life",
-    "events",
-    "identity",
-    "observations",
-    "devices",
+#: Text columns read as dictionaries (pandas categoricals) with ``--text dictionary``.
+DICTIONARY_COLUMNS: tuple[str, ...] = (
+    "account_id",
+    "currency",
+    "direction",
+    "channel",
+    "counterparty_id",
+    "counterparty_name",
+    "city",
+    "country",
+    "memo",
 )
 _ID_COLUMNS = {
     "transactions": ("txn_id", "account_id", "counterparty_id"),
@@ -121,18 +119,21 @@ def _child_floor(folder: Path) -> dict[str, Any]:
     return {"wall": wall, "rows": table.num_rows, "accounts": sums.num_rows}
 
 
-def _child_features(folder: Path, lookback_days: int) -> dict[str, Any]:
+def _child_features(folder: Path, lookback_days: int, text: str) -> dict[str, Any]:
     import pandas as pd
 
     from fintrak.features.builder import build_features, load_library
 
     load_library()
-    for name in EXTRA_MODULES:
-        module = f"fintrak.features.{name}"
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)
     started = time.perf_counter()
-    txn = pd.read_parquet(folder / "transactions.parquet")
+    if text == "dictionary":
+        import pyarrow.parquet as pq
+
+        txn = pq.read_table(
+            folder / "transactions.parquet", read_dictionary=list(DICTIONARY_COLUMNS)
+        ).to_pandas()
+    else:
+        txn = pd.read_parquet(folder / "transactions.parquet")
     accounts = pd.read_parquet(folder / "accounts.parquet")
     intel = pd.read_parquet(folder / "intel.parquet")
     read = time.perf_counter() - started
@@ -149,9 +150,11 @@ def _child_features(folder: Path, lookback_days: int) -> dict[str, Any]:
     }
 
 
-def _measure(kind: str, folder: Path, lookback_days: int) -> dict[str, Any]:
+def _measure(
+    kind: str, folder: Path, lookback_days: int, text: str = "dictionary"
+) -> dict[str, Any]:
     """Run one measurement in a child process and return what it reports."""
-    command = [sys.executable, __file__, "--child", kind, str(folder), str(lookback_days)]
+    command = [sys.executable, __file__, "--child", kind, str(folder), str(lookback_days), text]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{kind} measurement failed:\n{done.stderr[-4000:]}")
@@ -200,8 +203,8 @@ def _machine() -> dict[str, Any]:
 def main() -> None:
     """Parse the options, prepare the data and print (and optionally save) the figures."""
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        kind, folder, lookback = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
-        out = _child_floor(folder) if kind == "floor" else _child_features(folder, lookback)
+        kind, folder, lookback, text = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+        out = _child_floor(folder) if kind == "floor" else _child_features(folder, lookback, text)
         out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(out))
         return
@@ -211,10 +214,16 @@ def main() -> None:
     parser.add_argument("--lookback-days", type=int, nargs="+", default=[0, 180])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fintrak-bench"))
     parser.add_argument("--slice-accounts", type=int, default=8000)
+    parser.add_argument(
+        "--text",
+        choices=("dictionary", "string"),
+        default="dictionary",
+        help="read text columns as dictionaries (categoricals) or as pandas strings",
+    )
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    report: dict[str, Any] = {"machine": _machine(), "sizes": []}
+    report: dict[str, Any] = {"machine": _machine(), "text": args.text, "sizes": []}
     print(json.dumps(report["machine"]))
     for rows in (int(r) for r in args.rows):
         print(f"preparing ~{rows:,} rows under {args.cache}", flush=True)
@@ -226,7 +235,7 @@ def main() -> None:
         size["floor"] = _summary(floor)
         print(f"  floor: {json.dumps(size['floor'])}", flush=True)
         for lookback in args.lookback_days:
-            runs = [_measure("features", folder, lookback) for _ in range(args.repeats)]
+            runs = [_measure("features", folder, lookback, args.text) for _ in range(args.repeats)]
             summary = _summary(runs)
             summary["ratio_to_floor"] = round(
                 summary["wall_median_s"] / size["floor"]["wall_median_s"], 1

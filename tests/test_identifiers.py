@@ -490,3 +490,12 @@ def test_no_raw_or_normalised_values_in_log_records(caplog):
         text = record.getMessage() + repr(record.args)
         leaked = [v for v in forbidden if v.lower() in text.lower()]
         assert leaked == [], f"log record {record.getMessage()!r} holds identifiers"
+
+
+def test_lookalike_letters_in_ad_numbers_are_read_as_digits():
+    # ads write O for 0 and I/l for 1 to dodge scrapers; words keep their letters
+    got = normalise_phones(
+        pd.Series(["2I3 555 O147", "call 2l3-555-0I47", "(213) 555-0147", "1-800-FLOWERS"]), "US"
+    )
+    assert got.iloc[0] == got.iloc[1] == got.iloc[2] == "+12135550147"
+    assert got.iloc[3] == "+18003569377"

@@ -1,20 +1,27 @@
 """The network step: links, networks and roles, checked against the synthetic bank's rings.
 
+Recovery is measured on fresh synthetic banks, one per region claimed (us, ca, au, gb; seeds
+41-45 were never used to choose a weight or threshold of the network step), each scored first by
+the shipped model (``fintrak.pipeline.score``: the real first pass, no ground truth), then built
+into networks twice: without a first pass and with its scores as ``suspicion``.
+
 Bounds used below, and why:
 
-* A ring is "recovered" when one network holds at least 80% of its *evidenced* members: members
-  with at least one link of any weight (shared identifier, same customer, money) to another
-  member. A victim who never pays the controller and shares nothing with the ring leaves no
-  trace a bank could follow, so no network step can place them.
+* A ring is "recovered" when one network holds at least 80% of its *evidence-bearing* members:
+  members with a trace to another member in the raw data a bank holds (a transfer between them,
+  a shared normalised phone, e-mail, address or device, the same customer). A victim who never
+  pays the controller and shares nothing with the ring cannot be placed by any network step.
+* With the first pass, pooled over the four banks (measured: sex 94%, labour 100%, funnel 92%,
+  smuggling 75% = 9 of 12 rings; 67% before beneficiary links; see docs/networks.md): at least
+  85% of sex-trafficking, 90% of labour-trafficking, 85% of funnel and 70% of smuggling rings.
+* Without a first pass only money, identifiers, shared beneficiaries and the funnel pattern
+  speak: at least 50% of sex and labour rings (measured 60-66%) and 70% of funnel rings
+  (measured 85%, 11 of 13; 8% before funnel accounts counted as suspicious); smuggling rings are
+  not bounded (senders tie to a coordinator by one or two transfers: measured 17%).
 * Household-sized: 99% of the networks made only of ordinary customers have at most 5 accounts
-  (the synthetic bank's families have 1-5 members; dormitories of 6-17 share one address, but
-  an identifier held by n accounts weighs 1/(n-1), so a dormitory does not come out whole), and
-  none has more than 10: two such families joined by one direct tie that a bank would want to
-  see (a carer operating a pensioner's account from the carer's device, a customer's business
-  account). Nothing like a giant component of unrelated customers.
-* Funnel rings are left out of the recovery tests: most funnels never pay their coordinator
-  (cash is withdrawn instead), so their money links stay below the joining threshold even with
-  a first pass; the benchmark reports their recovery.
+  (the synthetic bank's families have 1-5 members) and none has more than 10 (two families
+  joined by one direct tie). Networks without a ring member stay under 20 accounts; a ring's
+  network may pass ``max_network_size`` by the few accounts that join it after splitting.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fintrak.identifiers import account_identifiers
 from fintrak.network import (
     LINK_COLUMNS,
     SYNTHETIC_ROLES,
@@ -36,132 +44,181 @@ from fintrak.network import (
     build_networks,
 )
 from fintrak.network._accounts import AccountIndex
-from fintrak.network.links import identifier_links
+from fintrak.network.links import beneficiary_links, identifier_links, money_flows
+from fintrak.pipeline import score
 from fintrak.synth import SynthConfig, generate
 
+#: Fresh configurations, one per region (not used to tune the network step).
 CONFIGS = {
-    "us-6m-seed11": SynthConfig(n_accounts=3000, months=6, seed=11, prevalence=0.03),
-    "gb-4m-seed12": SynthConfig(
-        n_accounts=2500, months=4, seed=12, prevalence=0.04, region="gb", sex_ring_victims=(3, 10)
+    "us-4000-5m-seed41": SynthConfig(n_accounts=4000, months=5, seed=41, prevalence=0.03),
+    "ca-2000-4m-seed45": SynthConfig(
+        n_accounts=2000, months=4, seed=45, prevalence=0.05, region="ca"
+    ),
+    "au-2500-4m-seed43": SynthConfig(
+        n_accounts=2500, months=4, seed=43, prevalence=0.05, region="au"
+    ),
+    "gb-5000-6m-seed44": SynthConfig(
+        n_accounts=5000, months=6, seed=44, prevalence=0.02, region="gb"
     ),
 }
+#: Minimum share of rings recovered, pooled over the banks, with the real first pass.
+TWO_PASS_BOUNDS = {
+    "sex_trafficking": 0.85,
+    "labour_trafficking": 0.9,
+    "funnel": 0.85,
+    "human_smuggling": 0.7,
+}
+#: The same without a first pass (smuggling rings are not bounded).
+PLAIN_BOUNDS = {"sex_trafficking": 0.5, "labour_trafficking": 0.5, "funnel": 0.7}
 HOUSEHOLD = 5
 TWO_HOUSEHOLDS = 10
+RING_ROLES = ("employer", "controller", "worker", "recruiter", "victim", "funnel")
 
 
-def raw_identifiers(accounts: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
-    """Identifier table in the shape of ``fintrak.identifiers.account_identifiers``.
-
-    The synthetic bank copies a shared phone or address verbatim, so the raw values match
-    exactly; nothing is normalised here.
-    """
-    parts = []
-    for kind in ("phone", "email", "address"):
-        rows = accounts[["account_id", kind]].dropna()
-        parts.append(
-            pd.DataFrame({"account_id": rows["account_id"], "kind": kind, "value": rows[kind]})
-        )
-    rows = transactions[["account_id", "device_id"]].dropna().drop_duplicates()
-    parts.append(
-        pd.DataFrame(
-            {"account_id": rows["account_id"], "kind": "device", "value": rows["device_id"]}
-        )
-    )
-    return pd.concat(parts, ignore_index=True)
-
-
-@pytest.fixture(scope="module", params=sorted(CONFIGS))
-def bank(request: pytest.FixtureRequest) -> dict:
-    b = generate(CONFIGS[request.param])
-    ids = raw_identifiers(b.accounts, b.transactions)
-    hubs = b.labels.set_index("account_id")["role"].isin(["controller", "coordinator", "employer"])
-    return {
-        "bank": b,
-        "ids": ids,
-        "plain": build_network(b.transactions, b.accounts, ids),
-        "two_pass": build_network(b.transactions, b.accounts, ids, suspicion=hubs.astype(float)),
-    }
+def evidence_bearing(labels: pd.DataFrame, bank) -> set[str]:  # noqa: ANN001
+    """Ring members with a trace to another member of their ring in the raw data."""
+    case = labels.dropna(subset=["case_id"]).set_index("account_id")["case_id"].astype(str)
+    found: set[str] = set()
+    txn = bank.transactions.loc[bank.transactions["counterparty_id"].notna()]
+    pairs = txn[["account_id", "counterparty_id"]].astype(str).drop_duplicates()
+    ca = case.reindex(pairs["account_id"]).to_numpy(dtype=object)
+    cb = case.reindex(pairs["counterparty_id"]).to_numpy(dtype=object)
+    same = pd.notna(ca) & (ca == cb) & (pairs["account_id"] != pairs["counterparty_id"]).to_numpy()
+    found |= set(pairs["account_id"][same]) | set(pairs["counterparty_id"][same])
+    ids = account_identifiers(bank.accounts, bank.transactions)
+    ids = ids[ids["account_id"].isin(case.index)].astype(str)
+    ids["case"] = case.reindex(ids["account_id"]).to_numpy()
+    held = ids.groupby(["case", "kind", "value"])["account_id"].transform("nunique")
+    found |= set(ids.loc[held >= 2, "account_id"])
+    acc = bank.accounts.dropna(subset=["customer_id"])
+    acc = acc[acc["account_id"].isin(case.index)].astype({"account_id": str, "customer_id": str})
+    acc = acc.assign(case=case.reindex(acc["account_id"]).to_numpy())
+    held = acc.groupby(["case", "customer_id"])["account_id"].transform("nunique")
+    found |= set(acc.loc[held >= 2, "account_id"])
+    return found
 
 
-def _recovery(result, labels: pd.DataFrame) -> pd.DataFrame:
-    """Per ring: evidenced members and the share of them in the best network."""
+@pytest.fixture(scope="module")
+def banks() -> dict[str, dict]:
+    """Every configuration: the bank, its first-pass scores, and the two network builds."""
+    out = {}
+    for name, config in sorted(CONFIGS.items()):
+        b = generate(config)
+        first = score(b.transactions, b.accounts, b.intel).scores
+        suspicion = first.set_index("account_id")["score"]
+        ids = account_identifiers(b.accounts, b.transactions)
+        out[name] = {
+            "bank": b,
+            "ids": ids,
+            "evidence": evidence_bearing(b.labels, b),
+            "plain": build_network(b.transactions, b.accounts, ids),
+            "two_pass": build_network(b.transactions, b.accounts, ids, suspicion=suspicion),
+        }
+    return out
+
+
+def _recovery(result, labels: pd.DataFrame, evidence: set[str]) -> pd.DataFrame:  # noqa: ANN001
+    """Per ring: evidence-bearing members and the share of them in the best network."""
     net = result.networks.set_index("account_id")["network_id"]
     ring = labels.dropna(subset=["case_id"]).set_index("account_id")
-    links = result.links
-    case = ring["case_id"].astype(object)
-    case_a = case.reindex(links["account_a"]).fillna("-a").to_numpy()
-    case_b = case.reindex(links["account_b"]).fillna("-b").to_numpy()
-    inner = links[case_a == case_b]
-    evidenced = set(inner["account_a"]) | set(inner["account_b"])
     rows = []
     for case, members in ring.groupby("case_id"):
-        ev = [m for m in members.index if m in evidenced]
-        has_hub = bool(members["role"].isin(["controller", "coordinator", "employer"]).any())
+        ev = [m for m in members.index.astype(str) if m in evidence]
         share = net.reindex(ev).value_counts().iloc[0] / len(ev) if len(ev) >= 2 else np.nan
-        rows.append((case, members["typology"].iloc[0], len(members), len(ev), has_hub, share))
-    return pd.DataFrame(
-        rows, columns=["case_id", "typology", "members", "evidenced", "has_hub", "share"]
-    )
+        rows.append((case, members["typology"].iloc[0], len(members), len(ev), share))
+    return pd.DataFrame(rows, columns=["case_id", "typology", "members", "evidence", "share"])
 
 
-def test_sex_and_labour_rings_are_recovered_without_a_first_pass(bank: dict) -> None:
-    rec = _recovery(bank["plain"], bank["bank"].labels)
-    rings = rec[rec["typology"].isin(["sex_trafficking", "labour_trafficking"])].dropna()
-    assert len(rings) >= 3
-    assert (rings["share"] >= 0.8).all(), rings[rings["share"] < 0.8].to_string()
-
-
-def test_every_ring_with_a_flagged_hub_is_recovered_in_two_passes(bank: dict) -> None:
-    rec = _recovery(bank["two_pass"], bank["bank"].labels).dropna()
-    rings = rec[rec["has_hub"] & (rec["typology"] != "funnel")]
-    assert len(rings) >= 5
-    assert (rings["share"] >= 0.8).all(), rings[rings["share"] < 0.8].to_string()
-
-
-def test_ordinary_customers_stay_in_household_sized_networks(bank: dict) -> None:
-    labels = bank["bank"].labels[["account_id", "segment", "is_trafficking"]]
-    for key in ("plain", "two_pass"):
-        net = bank[key].networks.merge(labels, on="account_id")
-        per = net.groupby("network_id").agg(
-            size=("account_id", "size"),
-            ordinary=("segment", lambda s: bool((s == "ordinary").all())),
-            rings=("is_trafficking", "sum"),
-        )
-        ordinary = per.loc[per["ordinary"], "size"]
-        assert ordinary.quantile(0.99) <= HOUSEHOLD
-        assert ordinary.max() <= TWO_HOUSEHOLDS
-        # look-alikes (farms and their seasonal workers, landlords) stay small too
-        assert per.loc[per["rings"] == 0, "size"].max() <= 2 * TWO_HOUSEHOLDS
-        assert per["size"].max() <= NetworkSettings().max_network_size
-
-
-def test_clear_roles_match_the_ground_truth(bank: dict) -> None:
-    net = bank["plain"].networks.merge(bank["bank"].labels, on="account_id", suffixes=("", "_true"))
-    truth = [
-        SYNTHETIC_ROLES.get((t, r)) if isinstance(r, str) else None
-        for t, r in zip(net["typology"], net["role_true"], strict=True)
+def _pooled(banks: dict[str, dict], key: str) -> pd.DataFrame:
+    parts = [
+        _recovery(d[key], d["bank"].labels, d["evidence"]).assign(bank=name)
+        for name, d in banks.items()
     ]
-    net["truth"] = truth
-    sex = net[net["typology"] == "sex_trafficking"]
-    controllers = sex[sex["truth"] == "controller"]
-    assert (controllers["role"] == "controller").mean() >= 0.8
-    victims = sex[sex["truth"] == "victim"]
-    assert (victims["role"] == "victim").mean() >= 0.5  # many victims leave no money trail
-    # precision: accounts called controller or victim are mostly ring members
-    called = net[net["role"].isin(["controller", "victim"])]
-    assert called["is_trafficking"].mean() >= 0.8
-    # some workers are paid straight into the controller's account: no wage to see
-    workers = net[net["truth"] == "worker"]
-    assert (workers["role"] == "worker").mean() >= 0.6
-    employers = net[net["truth"] == "employer"]
-    assert (employers["role"] == "employer").mean() >= 0.8
+    return pd.concat(parts, ignore_index=True).dropna(subset=["share"])
 
 
-def test_output_columns_and_no_raw_identifiers(bank: dict) -> None:
-    result = bank["plain"]
+@pytest.mark.parametrize(
+    ("key", "bounds"), [("two_pass", TWO_PASS_BOUNDS), ("plain", PLAIN_BOUNDS)], ids=str
+)
+def test_rings_are_recovered_on_fresh_banks(banks: dict, key: str, bounds: dict) -> None:
+    rec = _pooled(banks, key)
+    for typology, bound in bounds.items():
+        rings = rec[rec["typology"] == typology]
+        assert len(rings) >= 5, typology
+        recovered = (rings["share"] >= 0.8).mean()
+        assert recovered >= bound, (typology, recovered, rings[rings["share"] < 0.8].to_string())
+
+
+def test_the_first_pass_helps(banks: dict) -> None:
+    plain = _pooled(banks, "plain")
+    two = _pooled(banks, "two_pass")
+    assert (two["share"] >= 0.8).mean() >= (plain["share"] >= 0.8).mean() + 0.2
+
+
+def test_ordinary_customers_stay_in_household_sized_networks(banks: dict) -> None:
+    for name, d in banks.items():
+        labels = d["bank"].labels[["account_id", "segment", "is_trafficking"]]
+        for key in ("plain", "two_pass"):
+            net = d[key].networks.merge(labels, on="account_id")
+            per = net.groupby("network_id").agg(
+                size=("account_id", "size"),
+                ordinary=("segment", lambda s: bool((s == "ordinary").all())),
+                rings=("is_trafficking", "sum"),
+            )
+            ordinary = per.loc[per["ordinary"], "size"]
+            assert ordinary.quantile(0.99) <= HOUSEHOLD, (name, key)
+            assert ordinary.max() <= TWO_HOUSEHOLDS, (name, key)
+            # look-alikes (farms and their seasonal workers, landlords) stay small too
+            assert per.loc[per["rings"] == 0, "size"].max() <= 2 * TWO_HOUSEHOLDS, (name, key)
+            assert per["size"].max() <= 1.25 * NetworkSettings().max_network_size, (name, key)
+
+
+def test_clear_roles_match_the_ground_truth(banks: dict) -> None:
+    parts = []
+    for d in banks.values():
+        net = d["two_pass"].networks.merge(
+            d["bank"].labels, on="account_id", suffixes=("", "_true")
+        )
+        net["truth"] = [
+            SYNTHETIC_ROLES.get((t, r)) if isinstance(r, str) else None
+            for t, r in zip(net["typology"], net["role_true"], strict=True)
+        ]
+        parts.append(net)
+    net = pd.concat(parts, ignore_index=True)
+
+    def hit(truth: str, typology: str | None = None) -> float:
+        rows = net[net["truth"] == truth]
+        if typology is not None:
+            rows = rows[rows["typology"] == typology]
+        return float((rows["role"] == truth).mean())
+
+    # measured on these banks: controllers 65%, victims 50%, workers 95%, employers 100%,
+    # funnels 90%
+    assert hit("controller", "sex_trafficking") >= 0.55
+    assert hit("victim", "sex_trafficking") >= 0.35  # many victims leave no money trail
+    assert hit("worker") >= 0.8  # some workers' wages are paid straight to the controller
+    assert hit("employer") >= 0.8
+    assert hit("funnel") >= 0.8
+    # precision: accounts given a ring role are ring members
+    called = net[net["role"].isin(RING_ROLES)]
+    assert called["is_trafficking"].astype(bool).mean() >= 0.85  # measured 90%
+
+
+@pytest.mark.parametrize("key", ["plain", "two_pass"])
+def test_output_columns_and_no_raw_identifiers(banks: dict, key: str) -> None:
+    bank = banks[sorted(banks)[0]]
+    result = bank[key]
     assert list(result.networks.columns) == ["account_id", "network_id", "network_size", "role"]
     assert tuple(result.links.columns) == LINK_COLUMNS
-    assert set(result.links["kind"]) <= {"customer", "phone", "email", "address", "device", "money"}
+    assert set(result.links["kind"]) <= {
+        "customer",
+        "phone",
+        "email",
+        "address",
+        "device",
+        "money",
+        "beneficiary",
+    }
     raw = set(bank["ids"]["value"].astype(str))
     for column in result.links.columns:
         if result.links[column].dtype == "string":
@@ -227,6 +284,51 @@ def test_identifier_hubs_are_dropped_and_rare_ones_weigh_most() -> None:
     assert links.loc[links["kind"] == "address", "weight"].eq(0.5).all()
 
 
+def _payments(rows: list[tuple[str, float, str, str]]) -> pd.DataFrame:
+    """Debits ``(account, amount, channel, payee name)`` on one day, no own counterparty."""
+    return pd.DataFrame(
+        {
+            "account_id": [r[0] for r in rows],
+            "amount": [r[1] for r in rows],
+            "direction": ["debit"] * len(rows),
+            "channel": [r[2] for r in rows],
+            "counterparty_id": pd.array([None] * len(rows), dtype="string"),
+            "counterparty_name": [r[3] for r in rows],
+            "timestamp": pd.to_datetime(["2025-01-01"] * len(rows), utc=True),
+        }
+    )
+
+
+def test_shared_rare_beneficiary_links_payers_by_rarity() -> None:
+    # s1-s4 wire most of their money to one outside person; a1-a3 pay a cleaner a little
+    rows = [(f"s{i}", 1800.0, "wire", "Ana Diaz" if i % 2 else "ANA  DIAZ.") for i in range(1, 5)]
+    rows += [(f"s{i}", 2000.0, "card", "Grocer") for i in range(1, 5)]
+    rows += [(f"a{i}", 20.0, "p2p", "Cleaner") for i in range(1, 4)]
+    rows += [(f"a{i}", 3000.0, "card", "Grocer") for i in range(1, 4)]
+    t = _payments(rows)
+    links = beneficiary_links(t, money_flows(t, AccountIndex(t["account_id"])))
+    assert set(links["kind"]) == {"beneficiary"}
+    assert set(links["account_a"]) | set(links["account_b"]) == {"s1", "s2", "s3", "s4"}
+    assert len(links) == 6  # every pair of the four senders; names normalised
+    assert np.allclose(links["weight"], 1 / 3)  # 1 / (n - 1), like a shared identifier
+    assert "Ana" not in links.to_string() and "DIAZ" not in links.to_string()
+    # card purchases never count, however few the payers
+    cards = _payments([(f"c{i}", 900.0, "card", "Rare Shop") for i in range(3)])
+    assert beneficiary_links(cards, money_flows(cards, AccountIndex(cards["account_id"]))).empty
+    # two payers are not enough (a family, or two John Smiths)
+    two = t[t["account_id"].isin(["s1", "s2"])]
+    assert beneficiary_links(two, money_flows(two, AccountIndex(two["account_id"]))).empty
+
+
+def test_popular_beneficiary_is_a_hub() -> None:
+    rows = [(f"p{i:02d}", 500.0, "ach", "City Water") for i in range(25)]
+    t = _payments(rows)
+    flows = money_flows(t, AccountIndex(t["account_id"]))
+    assert beneficiary_links(t, flows).empty  # 25 payers > max_beneficiary_payers
+    loose = LinkSettings(max_beneficiary_payers=30)
+    assert len(beneficiary_links(t, flows, settings=loose)) == 25 * 24 // 2
+
+
 def test_build_networks_splits_a_chain_instead_of_a_giant() -> None:
     ids = [f"c{i:03d}" for i in range(200)]
     weights = np.where(np.arange(199) % 4 == 0, 0.9, 0.6)
@@ -241,7 +343,7 @@ def test_build_networks_splits_a_chain_instead_of_a_giant() -> None:
 @pytest.fixture(scope="module")
 def small_bank() -> dict:
     b = generate(SynthConfig(n_accounts=400, months=2, seed=5, prevalence=0.05))
-    ids = raw_identifiers(b.accounts, b.transactions)
+    ids = account_identifiers(b.accounts, b.transactions)
     return {"bank": b, "ids": ids, "result": build_network(b.transactions, b.accounts, ids)}
 
 

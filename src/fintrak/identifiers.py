@@ -95,6 +95,23 @@ def _e164(number: phonenumbers.PhoneNumber) -> str:
 
 
 _LEADING_NON_NUMBER = re.compile(r"^[^0-9+０-９＋]+")
+#: Runs of digits and the letters ads write for them (O for 0; I, l or | for 1).
+_DIGIT_RUN = re.compile(r"[0-9OoIl|]+")
+_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+
+
+def _read_lookalikes(text: str) -> str:
+    """Read look-alike letters as digits in runs that hold a real digit ("2I3 555 O147").
+
+    Ads disguise numbers from scrapers this way; letters in words ("call", "FLOWERS") are left
+    alone because their runs hold no digit.
+    """
+
+    def digits(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return run.translate(_LOOKALIKES) if any(c.isdigit() for c in run) else run
+
+    return _DIGIT_RUN.sub(digits, text)
 
 
 def _phone_one(text: str, region: str | None) -> str | None:
@@ -105,7 +122,7 @@ def _phone_one(text: str, region: str | None) -> str | None:
     the number read as international; else the first reading if its length is possible for the
     country (fictional and newly opened ranges); else None.
     """
-    text = text.strip()
+    text = _read_lookalikes(text.strip())
     if not text or len(text) > _MAX_PHONE_TEXT:
         return None
     first = _parse(text, region)

@@ -1,8 +1,9 @@
 """Score a bank: validated tables in, ranked and explained alerts out.
 
 This is the one path shared by ``fintrak score``, ``fintrak demo`` and :func:`fintrak.score`:
-features (per account, then population) -> typology rules -> LightGBM model -> combined score ->
-alerts with SHAP reasons and the rule bands that fired.
+features (per account, then population, then the network context from a first pass of the
+rules) -> typology rules -> LightGBM model -> combined score -> alerts with SHAP reasons and the
+rule bands that fired -> the network step again with the final scores, for ``networks.parquet``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ import pandas as pd
 
 from fintrak.explain import explain, typology_evidence
 from fintrak.features.builder import FeatureResult, build_features
+from fintrak.intel import MATCH_COLUMNS, evidence_records, intel_match_counts, match_intel
 from fintrak.io.atomic import write_parquet_atomic, write_text_atomic
+from fintrak.network import LINK_COLUMNS, NETWORK_COLUMNS, build_network
+from fintrak.network.cases import build_cases, cases_jsonl
+from fintrak.network.establishments import rank_establishments
 from fintrak.scoring.combine import DEFAULT_WEIGHTS, combined_score
 from fintrak.scoring.model import ModelBundle, load_model
 from fintrak.scoring.rules import RuleScorer, role_hypothesis
@@ -59,6 +64,15 @@ class ScoreResult:
         The feature matrix (one row per account).
     manifest : dict
         Facts about the run (as-of, model version, skipped features, counts, timings).
+    networks : pandas.DataFrame
+        One row per account: ``account_id, network_id, network_size, role`` (see
+        ``docs/networks.md``), from the network step run with the final scores.
+    links : pandas.DataFrame
+        The links between accounts behind the networks (no raw identifier values).
+    cases : list of dict
+        One case per suspicious network (``cases.jsonl``; see ``docs/cases.md``).
+    establishments : pandas.DataFrame
+        Merchants and payees ranked by their exposure to suspicious accounts.
     """
 
     scores: pd.DataFrame
@@ -67,6 +81,10 @@ class ScoreResult:
     rule_hits: pd.DataFrame
     features: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    networks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NETWORK_COLUMNS))
+    links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINK_COLUMNS))
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    establishments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _alert_id(account: str, typology: str | None, as_of: str, version: str) -> str:
@@ -129,7 +147,10 @@ def score_tables(
     strong = evidence.max(axis=1) >= TYPOLOGY_EVIDENCE_MIN
     typology = per_account["rule_typology"].astype("object")
     typology = typology.where(typology.notna(), best.where(strong))
-    intel = X["intel_phone_matches"] if "intel_phone_matches" in X else pd.Series(0.0, X.index)
+    as_of_text = features.notes.get("as_of", "")
+    transactions = _up_to(tables["transactions"], as_of_text)
+    matches = _intel_matches(transactions, tables.get("accounts"), tables.get("intel"), as_of_text)
+    intel = intel_match_counts(matches, X.index)
 
     scores = pd.DataFrame(
         {
@@ -139,7 +160,7 @@ def score_tables(
             "model_score": model_score,
             "typology": pd.array(typology.to_numpy(), dtype="string"),
             "alert": combined >= threshold,
-            "intel_matches": intel.fillna(0).astype("int64").to_numpy(),
+            "intel_matches": intel.to_numpy(dtype="int64"),
         }
     )
     scores = scores.sort_values(["score", "account_id"], ascending=[False, True], kind="stable")
@@ -151,8 +172,8 @@ def score_tables(
     if accounts is not None and "account_type" in accounts:
         peer_group = accounts.set_index("account_id")["account_type"]
     reasons = explain(bundle, X, alerted, peer_group=peer_group, window_end=features.window_end)
-    as_of_text = features.notes.get("as_of", "")
     alerts = _alerts(scores, alerted, reasons, rules.hits, bundle.version, as_of_text)
+    alerts["intel_evidence"] = [evidence_records(matches, a) for a in alerts["account_id"]]
     manifest = {
         "as_of": as_of_text,
         "model_version": bundle.version,
@@ -164,7 +185,72 @@ def score_tables(
         "feature_notes": {k: v for k, v in features.notes.items() if k != "timings_seconds"},
         "feature_timings_seconds": features.notes.get("timings_seconds", {}),
     }
-    return ScoreResult(scores, alerts, reasons, rules.hits, X, manifest)
+    network = build_network(
+        transactions, accounts, suspicion=scores.set_index("account_id")["score"]
+    )
+    cases = build_cases(
+        network.networks,
+        network.links,
+        scores,
+        alerts,
+        as_of=as_of_text,
+        model_version=bundle.version,
+    )
+    alerts = _with_cases(alerts, network.networks, cases)
+    establishments = rank_establishments(transactions, scores, as_of=as_of_text or None)
+    manifest["network"] = network.notes
+    manifest["cases"] = len(cases)
+    manifest["establishments_listed"] = int(len(establishments))
+    return ScoreResult(
+        scores,
+        alerts,
+        reasons,
+        rules.hits,
+        X,
+        manifest,
+        networks=network.networks,
+        links=network.links,
+        cases=cases,
+        establishments=establishments,
+    )
+
+
+def _intel_matches(
+    transactions: pd.DataFrame,
+    accounts: pd.DataFrame | None,
+    intel: pd.DataFrame | None,
+    as_of: str,
+) -> pd.DataFrame:
+    """Intelligence matched against the bank's data (empty without an intel table)."""
+    if intel is None or len(intel) == 0:
+        return pd.DataFrame(columns=list(MATCH_COLUMNS))
+    return match_intel(transactions, accounts, intel, as_of=as_of or None)
+
+
+def _with_cases(
+    alerts: pd.DataFrame, networks: pd.DataFrame, cases: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """Add each alert's network, its role there and the case holding it."""
+    case_of = {m["account_id"]: c["case_id"] for c in cases for m in c["members"]}
+    by_account = networks.set_index("account_id")
+    ids = alerts["account_id"].astype(str)
+    out = alerts.copy()
+    out["network_id"] = [
+        by_account["network_id"].get(a) if a in by_account.index else None for a in ids
+    ]
+    out["network_role"] = [
+        by_account["role"].get(a) if a in by_account.index else None for a in ids
+    ]
+    out["case_id"] = [case_of.get(a) for a in ids]
+    return out
+
+
+def _up_to(transactions: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """Return the transactions up to the run's as-of (the network step never reads later)."""
+    if not as_of:
+        return transactions
+    keep = transactions["timestamp"] <= pd.Timestamp(as_of)
+    return transactions if bool(keep.all()) else transactions.loc[keep]
 
 
 def _alerts(
@@ -242,11 +328,17 @@ def alerts_jsonl(alerts: pd.DataFrame) -> str:
 def write_scores(result: ScoreResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write the scoring outputs into ``out_dir``, each atomically.
 
-    The files are ``scores.parquet``, ``alerts.jsonl``, ``explanations.parquet`` and
-    ``rule_hits.parquet``.
+    The files are ``scores.parquet``, ``alerts.jsonl``, ``explanations.parquet``,
+    ``rule_hits.parquet``, ``networks.parquet``, ``cases.jsonl`` and
+    ``establishments.parquet``.
     """
     out = Path(out_dir)
     return {
+        "networks": write_parquet_atomic(out / "networks.parquet", result.networks),
+        "cases": write_text_atomic(out / "cases.jsonl", cases_jsonl(result.cases)),
+        "establishments": write_parquet_atomic(
+            out / "establishments.parquet", result.establishments
+        ),
         "scores": write_parquet_atomic(out / "scores.parquet", result.scores),
         "alerts": write_text_atomic(out / "alerts.jsonl", alerts_jsonl(result.alerts)),
         "explanations": write_parquet_atomic(out / "explanations.parquet", result.explanations),

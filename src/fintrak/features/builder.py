@@ -53,6 +53,8 @@ LIBRARY_MODULES: tuple[str, ...] = (
     "fintrak.features.observations",
     "fintrak.features.devices",
     "fintrak.features.network_flows",
+    # Last: its first pass reads every feature computed before it.
+    "fintrak.features.network_context",
 )
 
 
@@ -258,7 +260,8 @@ def build_features(
         if calc.name in skipped:
             frame = pd.DataFrame(np.nan, index=index, columns=list(calc.specs))
         else:
-            frame = _run(calc, ctx, base)
+            # Every feature computed so far, account-level and earlier population ones.
+            frame = _run(calc, ctx, pd.concat(parts, axis=1))
         timings[calc.name] = round(time.perf_counter() - started, 4)
         parts.append(frame)
         window_end = window_end.join(

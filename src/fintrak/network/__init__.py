@@ -41,6 +41,7 @@ from fintrak.network.graph import NETWORK_COLUMNS, build_networks
 from fintrak.network.links import (
     LINK_COLUMNS,
     LinkSettings,
+    beneficiary_links,
     household_links,
     identifier_links,
     money_flows,
@@ -104,9 +105,9 @@ class NetworkResult:
         by ``network_id`` then ``account_id``.
     links : pandas.DataFrame
         One row per pair of accounts and kind of link: ``account_a``, ``account_b``, ``kind``
-        (customer, phone, email, address, device, money), ``weight``, ``evidence`` (shared
-        identifiers or transfers), ``amount`` (money moved; 0 for other kinds). No raw
-        identifier values.
+        (customer, phone, email, address, device, money, beneficiary), ``weight``, ``evidence``
+        (shared identifiers, transfers or shared outside payees), ``amount`` (money moved; 0
+        for other kinds). No raw identifier values or payee names.
     notes : dict
         Counts, settings and timings for the run manifest.
     """
@@ -151,8 +152,10 @@ def build_network(
     suspicion : pandas.Series, optional
         First-pass score per account (index ``account_id``, values 0-1). Accounts at or above
         ``settings.links.suspicion_threshold`` are suspicious: their money links are not
-        down-weighted as hubs and count the payee's side and a boost, and accounts weakly tied
-        to their network can join it.
+        down-weighted as hubs and count the payee's side, two suspicious accounts are joined by
+        any money between them or a rare shared identifier, an account paid by two or more of
+        them is suspicious too, and accounts weakly tied to their network can join it. Use the
+        per-account ``score`` of ``fintrak.pipeline.score`` (two-pass scoring).
     settings : NetworkSettings, optional
 
     Returns
@@ -183,6 +186,7 @@ def build_network(
         given = (score >= cfg.links.suspicion_threshold).to_numpy(dtype=bool, na_value=False)
     money, flagged = money_links(flows, suspicious=given, settings=cfg.links)
     parts.append(money)
+    parts.append(beneficiary_links(transactions, flows, settings=cfg.links))
     links = pd.concat(parts, ignore_index=True)
     links = links.sort_values(["account_a", "account_b", "kind"], kind="stable")
     links = links.reset_index(drop=True)

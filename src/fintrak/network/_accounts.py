@@ -40,5 +40,9 @@ class AccountIndex:
     def codes(self, values: pd.Series) -> np.ndarray:
         """Return the code of each value (-1 for nulls and ids not in the index)."""
         values = pd.Series(values, copy=False)
-        codes = self._index.get_indexer(values.astype(str).astype(object))
-        return np.where(values.notna().to_numpy(), codes, -1).astype(np.int64)
+        if len(values) == 0:
+            return np.zeros(0, dtype=np.int64)
+        # One lookup per distinct id (text or categorical), not one per row.
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        found = self._index.get_indexer(pd.Index(distinct).astype(str).astype(object))
+        return np.append(found, -1)[codes].astype(np.int64)

@@ -27,6 +27,11 @@ __all__ = ["NETWORK_COLUMNS", "build_networks", "pair_scores"]
 
 #: Columns of the network table.
 NETWORK_COLUMNS: tuple[str, ...] = ("account_id", "network_id", "network_size")
+#: Kinds of link that join two suspicious accounts whatever their weight: money between them,
+#: or money from both to the same rare outside payee.
+MONEY_KINDS: tuple[str, ...] = ("money", "beneficiary")
+#: Factor applied to the identifier links between two suspicious accounts.
+SUSPICIOUS_PAIR_BOOST = 4.0
 
 
 def pair_scores(links: pd.DataFrame, index: AccountIndex) -> tuple[np.ndarray, ...]:
@@ -107,6 +112,47 @@ def _attach(
     return _canonical(label)
 
 
+def _suspicious_pairs(
+    links: pd.DataFrame,
+    index: AccountIndex,
+    a: np.ndarray,
+    b: np.ndarray,
+    score: np.ndarray,
+    flagged: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of pairs of two suspicious accounts, and which of them are never cut.
+
+    Two suspicious accounts are joined by money between them (any money link), or by identifier
+    links that reach the threshold once multiplied by ``SUSPICIOUS_PAIR_BOOST``, counting only
+    links of at least a fifth of the threshold (an identifier held by a dozen accounts, a
+    shelter's address, does not tie two rings together). Such a pair is never cut when a
+    network is split.
+    """
+    both = flagged[a] & flagged[b]
+    if not both.any():
+        return score, both
+    la = index.codes(links["account_a"])
+    lb = index.codes(links["account_b"])
+    ok = (la >= 0) & (lb >= 0) & (la != lb)
+    la, lb = np.minimum(la, lb)[ok], np.maximum(la, lb)[ok]
+    w = links["weight"].to_numpy(dtype=np.float64)[ok]
+    if "kind" in links.columns:
+        money = links["kind"].isin(MONEY_KINDS).to_numpy(dtype=bool, na_value=False)[ok]
+    else:
+        money = np.zeros(len(la), dtype=bool)
+    sel = flagged[la] & flagged[lb]
+    n = len(index)
+    key = a * n + b
+    pos = np.searchsorted(key, la[sel] * n + lb[sel])
+    strong = np.bincount(
+        pos, weights=np.where(w[sel] >= threshold / 5, w[sel], 0.0), minlength=len(a)
+    )
+    has_money = np.bincount(pos, weights=money[sel].astype(np.float64), minlength=len(a)) > 0
+    joined = both & (has_money | (strong * SUSPICIOUS_PAIR_BOOST >= threshold))
+    return np.where(joined, np.maximum(score, threshold), score), joined
+
+
 def _network_id(account_id: str) -> str:
     return "net-" + hashlib.blake2b(account_id.encode("utf-8"), digest_size=6).hexdigest()
 
@@ -164,9 +210,16 @@ def build_networks(
     index_all = AccountIndex(pd.Series(index.ids), links["account_a"], links["account_b"])
     n = len(index_all)
     a, b, score = pair_scores(links, index_all)
+    flagged = np.zeros(n, dtype=bool)
+    if suspicious is not None:
+        codes = index_all.codes(pd.Series(np.asarray(suspicious, dtype=object)))
+        flagged[codes[codes >= 0]] = True
+    protected = np.zeros(len(a), dtype=bool)
+    if flagged.any():
+        score, protected = _suspicious_pairs(links, index_all, a, b, score, flagged, threshold)
     all_a, all_b, all_score = a, b, score
     keep = score >= threshold
-    a, b, score = a[keep], b[keep], score[keep]
+    a, b, score, protected = a[keep], b[keep], score[keep], protected[keep]
     label = _canonical(_components(n, a, b))
     level = threshold
     top = score.max() if len(score) else 0.0
@@ -178,12 +231,11 @@ def build_networks(
         level *= split_step
         # cut the big networks' weaker links; the others keep theirs
         inside = big[a] & (label[a] == label[b])
-        drop = inside & (score < level)
-        a, b, score = a[~drop], b[~drop], score[~drop]
+        drop = inside & (score < level) & ~protected
+        a, b, score, protected = a[~drop], b[~drop], score[~drop], protected[~drop]
         label = _canonical(_components(n, a, b))
-    if suspicious is not None:
-        flagged = index_all.codes(pd.Series(np.asarray(suspicious, dtype=object)))
-        label = _attach(label, all_a, all_b, all_score, flagged[flagged >= 0], threshold)
+    if flagged.any():
+        label = _attach(label, all_a, all_b, all_score, np.flatnonzero(flagged), threshold)
     size = np.bincount(label, minlength=n)
     lead = np.unique(label)
     ids = pd.Series([_network_id(str(x)) for x in index_all.ids[lead]], index=lead)

@@ -22,7 +22,8 @@ money       money moved between the two accounts (transfers, P2P, payroll, rent:
             ``hub_share`` or more is a hub (a large employer, landlord or merchant): each of its
             links is multiplied by ``hub_partners / partners``, unless the hub is suspicious (the
             first-pass score reaches ``suspicion_threshold``, or it collects most of the inflow
-            of at least two feeders: see :func:`collector_accounts`).
+            of at least two feeders: see :func:`collector_accounts`, or two or more suspicious
+            accounts make at least ``collector_inflow_share`` of its inflow).
 =========== ======================================================================================
 """
 
@@ -38,8 +39,10 @@ from fintrak.network._accounts import AccountIndex
 __all__ = [
     "IDENTIFIER_KINDS",
     "LINK_COLUMNS",
+    "BENEFICIARY_CHANNELS",
     "LinkSettings",
     "MoneyFlows",
+    "beneficiary_links",
     "collector_accounts",
     "household_links",
     "identifier_links",
@@ -49,6 +52,11 @@ __all__ = [
 
 #: Identifier kinds used for links (other kinds in the table are ignored).
 IDENTIFIER_KINDS: tuple[str, ...] = ("phone", "email", "address", "device")
+#: Channels of payments to an outside payee that count for beneficiary links (not cards).
+BENEFICIARY_CHANNELS: tuple[str, ...] = ("wire", "p2p", "ach", "check")
+#: Fewest payers an outside payee needs to make links: two customers paying one name may be
+#: a family or a name collision (two John Smiths), not a ring.
+MIN_BENEFICIARY_PAYERS = 3
 #: Columns of every link table.
 LINK_COLUMNS: tuple[str, ...] = ("account_a", "account_b", "kind", "weight", "evidence", "amount")
 
@@ -80,6 +88,15 @@ class LinkSettings:
         active span): sweeps are daily or weekly, rent is monthly.
     suspicion_boost : float
         Factor applied to the money links of a suspicious account (capped at weight 1).
+    collector_inflow_share : float
+        An account paid by two or more suspicious accounts that make at least this share of its
+        inflow is suspicious too (the collector the first pass missed).
+    beneficiary_share : float
+        Share of an account's outflow that it must send to an outside payee to count as one of
+        that payee's payers (a coffee paid to a friend does not).
+    max_beneficiary_payers : int
+        An outside payee paid by more of the bank's accounts than this (any amount) is a hub
+        (a utility, a merchant, a popular payee) and makes no links.
     """
 
     max_identifier_accounts: int = 20
@@ -90,7 +107,10 @@ class LinkSettings:
     feeder_share: float = 0.4
     feeder_outflow_share: float = 0.2
     feeder_per_month: float = 2.0
-    suspicion_boost: float = 4.0
+    suspicion_boost: float = 1.0
+    collector_inflow_share: float = 0.2
+    beneficiary_share: float = 0.05
+    max_beneficiary_payers: int = 20
 
     def __post_init__(self) -> None:
         if self.max_identifier_accounts < 2:
@@ -98,7 +118,17 @@ class LinkSettings:
                 "max_identifier_accounts must be >= 2. "
                 f"Got {self.max_identifier_accounts!r} instead."
             )
-        for name in ("min_money_share", "hub_share", "feeder_share", "feeder_outflow_share"):
+        if self.max_beneficiary_payers < 2:
+            raise ValueError(
+                f"max_beneficiary_payers must be >= 2. Got {self.max_beneficiary_payers!r} instead."
+            )
+        for name in (
+            "min_money_share",
+            "hub_share",
+            "feeder_share",
+            "feeder_outflow_share",
+            "beneficiary_share",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1]. Got {value!r} instead.")
@@ -439,6 +469,20 @@ def money_flows(transactions: pd.DataFrame, index: AccountIndex) -> MoneyFlows:
     )
 
 
+#: Share of the inflow made of cash deposits from which an account may be a funnel.
+FUNNEL_CASH_SHARE = 0.5
+#: Share of the inflow that must leave again for a funnel.
+FUNNEL_PASS_THROUGH = 0.8
+
+
+def funnel_accounts(flows: MoneyFlows) -> np.ndarray:
+    """Per account code: cash deposits make at least half its inflow and 80% of it leaves."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cash = np.where(flows.inflow > 0, flows.cash_inflow / flows.inflow, 0.0)
+        through = np.where(flows.inflow > 0, flows.outflow / flows.inflow, 0.0)
+    return (cash >= FUNNEL_CASH_SHARE) & (through >= FUNNEL_PASS_THROUGH)
+
+
 def collector_accounts(flows: MoneyFlows, *, settings: LinkSettings | None = None) -> np.ndarray:
     """Codes of accounts that collect most of the inflow of at least two feeders.
 
@@ -509,9 +553,16 @@ def money_links(
     n = len(flows.index)
     flagged = np.zeros(n, dtype=bool)
     flagged[collector_accounts(flows, settings=s)] = True
+    flagged |= funnel_accounts(flows)
     if suspicious is not None:
         flagged |= np.asarray(suspicious, dtype=bool)
     out_share, in_share = flows.strength()
+    # an account fed by two or more suspicious accounts, which make at least
+    # ``collector_inflow_share`` of its inflow, collects for them (a funnel's coordinator)
+    paid = flagged[flows.payer] & ~flagged[flows.payee] & (out_share >= s.min_money_share)
+    payers = np.bincount(flows.payee[paid], minlength=n)
+    share = np.bincount(flows.payee[paid], weights=in_share[paid], minlength=n)
+    flagged |= (payers >= 2) & (share >= s.collector_inflow_share)
     strength = np.where(flows.feeds(s), np.maximum(out_share, flows.feeder_share()), out_share)
     touch = flagged[flows.payer] | flagged[flows.payee]
     strength = np.where(
@@ -540,3 +591,138 @@ def money_links(
     exempt = flagged[pa] | flagged[pb]
     weight = np.where(exempt, weight, weight * np.minimum(factor[pa], factor[pb]))
     return _pairs_frame(flows.index, pa, pb, "money", weight, evidence, amount), flagged
+
+
+def _payee_keys(transactions: pd.DataFrame, rows: np.ndarray, index: AccountIndex) -> np.ndarray:
+    """Integer key of the outside payee of each row (-1: none, or one of the bank's accounts).
+
+    The payee is its ``counterparty_id`` when given (an account at another bank), otherwise its
+    ``counterparty_name`` in capitals with punctuation and repeated spaces removed. Names are
+    normalised once per distinct value.
+    """
+    cp = transactions["counterparty_id"].iloc[rows]
+    name = (
+        transactions["counterparty_name"].iloc[rows]
+        if "counterparty_name" in transactions
+        else None
+    )
+    has_id = cp.notna().to_numpy(dtype=bool, na_value=False)
+    ours = np.zeros(len(rows), dtype=bool)
+    ours[has_id] = index.codes(cp[has_id]) >= 0
+    label = np.where(has_id, "i:" + cp.astype(object).fillna("").astype(str).to_numpy(), "")
+    if name is not None:
+        codes, uniq = pd.factorize(name, use_na_sentinel=True)
+        norm = (
+            pd.Series(np.asarray(uniq, dtype=object), dtype="string")
+            .str.upper()
+            .str.replace(r"[^0-9A-Z]+", " ", regex=True)
+            .str.strip()
+            .fillna("")
+            .to_numpy(dtype=object)
+        )
+        norm = np.where(norm != "", np.char.add("n:", norm.astype(str)), "")
+        named = np.where(codes >= 0, norm[np.maximum(codes, 0)] if len(norm) else "", "")
+        label = np.where(has_id, label, named)
+    key = pd.factorize(label)[0]
+    key[(label == "") | ours] = -1
+    return key
+
+
+def beneficiary_links(
+    transactions: pd.DataFrame,
+    flows: MoneyFlows,
+    *,
+    settings: LinkSettings | None = None,
+) -> pd.DataFrame:
+    """Links between accounts that pay the same rare outside payee, weighted by rarity.
+
+    Senders who each wire a share of their money to one person outside the bank (a smuggling
+    ring's beneficiary, a funnel's coordinator held elsewhere) leave no transfer between
+    themselves; what they share is the payee. A payer counts when the payee received at least
+    ``beneficiary_share`` of its outflow by wire, P2P, ACH or cheque (:data:`BENEFICIARY_CHANNELS`;
+    card purchases never count). A payee paid by ``n >= 3`` such payers
+    (:data:`MIN_BENEFICIARY_PAYERS`) gives each pair of them ``1 / (n - 1)``, as a shared
+    identifier does; a payee paid by more than
+    ``max_beneficiary_payers`` of the bank's accounts (any amount: a utility, a merchant, an
+    employer's payroll account, a popular payee) is a hub and makes no links. Payees that are
+    the bank's own accounts are left to :func:`money_links`.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions (``account_id``, ``amount``, ``direction``, ``channel``,
+        ``counterparty_id``, ``counterparty_name``).
+    flows : MoneyFlows
+        Output of :func:`money_flows` (for the accounts' outflows).
+    settings : LinkSettings, optional
+        ``beneficiary_share`` and ``max_beneficiary_payers`` are used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`LINK_COLUMNS` with kind ``beneficiary``; ``evidence`` = payees shared,
+        ``amount`` = 0. No payee name or id.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"account_id": ["a", "b", "c", "d", "a", "b", "c", "d"],
+    ...                   "amount": [900.0, 800.0, 700.0, 600.0, 100.0, 100.0, 100.0, 100.0],
+    ...                   "direction": ["debit"] * 8,
+    ...                   "channel": ["wire", "wire", "p2p", "card"] + ["card"] * 4,
+    ...                   "counterparty_id": [None] * 8,
+    ...                   "counterparty_name": ["Ana Diaz", "ANA  DIAZ.", "ana diaz", "Ana Diaz"]
+    ...                                        + ["Shop"] * 4,
+    ...                   "timestamp": pd.to_datetime(["2025-01-01"] * 8, utc=True)})
+    >>> flows = money_flows(t, AccountIndex(t["account_id"]))
+    >>> beneficiary_links(t, flows)[["account_a", "account_b", "kind", "weight"]]
+      account_a account_b         kind  weight
+    0         a         b  beneficiary     0.5
+    1         a         c  beneficiary     0.5
+    2         b         c  beneficiary     0.5
+    """
+    s = settings or LinkSettings()
+    index = flows.index
+    n = len(index)
+    acct = index.codes(transactions["account_id"])
+    debit = (transactions["direction"] == "debit").to_numpy(dtype=bool, na_value=False)
+    channel = (
+        transactions["channel"].isin(BENEFICIARY_CHANNELS).to_numpy(dtype=bool, na_value=False)
+    )
+    rows = np.flatnonzero(debit & channel & (acct >= 0))
+    if len(rows) == 0:
+        return _empty_links()
+    payee = _payee_keys(transactions, rows, index)
+    keep = payee >= 0
+    rows, payee = rows[keep], payee[keep]
+    if len(rows) == 0:
+        return _empty_links()
+    payer = acct[rows].astype(np.int64)
+    amount = transactions["amount"].to_numpy(dtype=np.float64, na_value=0.0)[rows]
+    codes, first = pd.factorize(payee.astype(np.int64) * n + payer, sort=True)
+    total = np.bincount(codes, weights=amount, minlength=len(first))
+    pe, pr = first // n, first % n
+    payers_all = np.bincount(pe)[pe]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(flows.outflow[pr] > 0, total / flows.outflow[pr], 0.0)
+    sig = (share >= s.beneficiary_share) & (payers_all <= s.max_beneficiary_payers)
+    pe, pr = pe[sig], pr[sig]
+    held = np.bincount(pe) if len(pe) else np.zeros(0, dtype=np.int64)
+    sel = held[pe] >= MIN_BENEFICIARY_PAYERS if len(pe) else np.zeros(0, dtype=bool)
+    pe, pr = pe[sel], pr[sel]
+    if len(pe) == 0:
+        return _empty_links()
+    i, j = _group_pairs(pe, pr)
+    a, b = pr[i], pr[j]
+    w = 1.0 / (held[pe[i]] - 1.0)
+    pcodes, pfirst = pd.factorize(a * n + b)
+    weight = np.minimum(np.bincount(pcodes, weights=w), 1.0)
+    evidence = np.bincount(pcodes)
+    return _pairs_frame(
+        index,
+        pfirst // n,
+        pfirst % n,
+        "beneficiary",
+        weight,
+        evidence,
+        np.zeros(len(pfirst)),
+    )

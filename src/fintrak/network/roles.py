@@ -12,9 +12,9 @@ employer     pays wages to two or more members.
 controller   the collector: fed by two or more members, or fed by one member and no other member
              is fed more (money in from many members, little back).
 worker       receives a wage from a member (an employer of the network).
-recruiter    a second collector: fed by a member, or paid by two or more members (fee
-             repayments, a share of the sweeps), or paid by the network's employer without
-             being its worker; but not the network's controller.
+recruiter    a second collector, in a network that has a controller or an employer: fed by a
+             member, or paid by two or more members (fee repayments, a share of the sweeps),
+             or paid by the network's employer without being its worker; not the controller.
 victim       feeds a controller or recruiter of the network, or sends it at least 20% of its
              outflow (victims sweeping takings; senders paying a coordinator).
 funnel       cash deposits are at least half of its inflow and at least 80% of the inflow leaves
@@ -28,7 +28,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from fintrak.network.links import LinkSettings, MoneyFlows
+from fintrak.network.links import (
+    FUNNEL_CASH_SHARE,
+    FUNNEL_PASS_THROUGH,
+    LinkSettings,
+    MoneyFlows,
+    funnel_accounts,
+)
 
 __all__ = ["ROLES", "SYNTHETIC_ROLES", "assign_roles"]
 
@@ -58,10 +64,8 @@ SYNTHETIC_ROLES: dict[tuple[str, str], str] = {
     ("human_smuggling", "sender"): "victim",
 }
 
-#: Share of the inflow made of cash deposits from which an account may be a funnel.
-FUNNEL_CASH_SHARE = 0.5
-#: Share of the inflow that must leave again for a funnel.
-FUNNEL_PASS_THROUGH = 0.8
+# FUNNEL_CASH_SHARE and FUNNEL_PASS_THROUGH live in links.py (a funnel is suspicious there too)
+_FUNNEL_RULE = (FUNNEL_CASH_SHARE, FUNNEL_PASS_THROUGH)
 
 
 def assign_roles(
@@ -111,16 +115,23 @@ def assign_roles(
     payers = np.bincount(flows.payee[paid], minlength=n)
     from_employer = np.zeros(n, dtype=bool)
     from_employer[flows.payee[paid & employer[flows.payer]]] = True
-    recruiter = ~employer & ~controller & ~worker & ((fed >= 1) | (payers >= 2) | from_employer)
+    # a second collector only where the network has a first one (a controller or an employer):
+    # in a family, a parent paid by two children is not a recruiter
+    boss = np.zeros(n, dtype=bool)
+    boss[network[employer | controller]] = True
+    recruiter = (
+        ~employer
+        & ~controller
+        & ~worker
+        & boss[network]
+        & ((fed >= 1) | (payers >= 2) | from_employer)
+    )
     collector = controller | recruiter
     to_collector = inside & collector[flows.payee] & (feeds | (out_share >= s.feeder_outflow_share))
     victim = np.zeros(n, dtype=bool)
     victim[flows.payer[to_collector]] = True
     victim &= ~employer & ~controller & ~worker & ~recruiter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cash = np.where(flows.inflow > 0, flows.cash_inflow / flows.inflow, 0.0)
-        through = np.where(flows.inflow > 0, flows.outflow / flows.inflow, 0.0)
-    funnel = (cash >= FUNNEL_CASH_SHARE) & (through >= FUNNEL_PASS_THROUGH)
+    funnel = funnel_accounts(flows)
     funnel &= ~employer & ~controller & ~worker & ~recruiter & ~victim
 
     role = np.full(n, "other", dtype=object)
