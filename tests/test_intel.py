@@ -427,3 +427,31 @@ def test_synthetic_sex_trafficking_rings_are_matched(synthetic):
     assert (segments == "adult_creator").mean() >= 0.8
     others = labels[labels["is_trafficking"].eq(1) & labels["typology"].ne("sex_trafficking")]
     assert (others["matches"] == 0).all()
+
+
+def test_kyc_matches_alone_when_no_transaction_matches():
+    # an extract with no memos or descriptors to match: only the KYC phone matches
+    txn = pd.DataFrame(
+        {
+            "txn_id": ["t1"],
+            "account_id": ["a1"],
+            "timestamp": pd.to_datetime(["2025-03-01"], utc=True),
+            "amount": [10.0],
+            "direction": ["debit"],
+            "channel": ["ach"],
+        }
+    )
+    accounts = pd.DataFrame({"account_id": ["a1"], "phone": ["(415) 555-0132"], "country": ["US"]})
+    intel = pd.DataFrame(
+        {
+            "kind": ["phone"],
+            "value": ["+1 415 555 0132"],
+            "source": ["ngo"],
+            "first_seen": pd.to_datetime(["2025-01-01"], utc=True),
+        }
+    )
+    got = match_intel(txn, accounts, intel)
+    assert got[["account_id", "matched_on", "transactions"]].values.tolist() == [
+        ["a1", "kyc_phone", 0]
+    ]
+    assert got["first_date"].isna().all()

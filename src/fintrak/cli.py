@@ -313,6 +313,15 @@ def _print_alert_summary(result: Any, out_dir: Path, top: int = 10) -> None:
             reasons,
         )
     out.print(table)
+    cases = getattr(result, "cases", [])
+    if cases:
+        members = sum(len(c["members"]) for c in cases)
+        out.print(
+            f"{len(cases):,} cases (one per suspicious network, {members:,} accounts): "
+            f"{escape(str(out_dir / 'cases.jsonl'))}; networks and roles: "
+            f"{escape(str(out_dir / 'networks.parquet'))}; establishments by exposure: "
+            f"{escape(str(out_dir / 'establishments.parquet'))}"
+        )
 
 
 def run_scoring(

@@ -630,7 +630,7 @@ def match_intel(
         kyc_hits = _kyc_hits(kyc, table, account_region, tails)
         if len(kyc_hits):
             kyc_hits["row"] = -1
-            kyc_hits["timestamp"] = pd.NaT
+            kyc_hits["timestamp"] = pd.Series(pd.NaT, index=kyc_hits.index, dtype=_TS)
             parts.append(kyc_hits)
     if not parts:
         return _empty()
