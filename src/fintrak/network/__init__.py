@@ -37,7 +37,12 @@ import numpy as np
 import pandas as pd
 
 from fintrak.network._accounts import AccountIndex
-from fintrak.network.graph import NETWORK_COLUMNS, build_networks
+from fintrak.network.graph import (
+    CLUSTER_KIND,
+    NETWORK_COLUMNS,
+    SUSPICIOUS_PAIR_BOOST,
+    build_networks,
+)
 from fintrak.network.links import (
     LINK_COLUMNS,
     LinkSettings,
@@ -46,6 +51,7 @@ from fintrak.network.links import (
     identifier_links,
     money_flows,
     money_links,
+    suspicious_identifier_pairs,
 )
 from fintrak.network.roles import ROLES, SYNTHETIC_ROLES, assign_roles
 
@@ -153,7 +159,9 @@ def build_network(
         First-pass score per account (index ``account_id``, values 0-1). Accounts at or above
         ``settings.links.suspicion_threshold`` are suspicious: their money links are not
         down-weighted as hubs and count the payee's side, two suspicious accounts are joined by
-        any money between them or a rare shared identifier, an account paid by two or more of
+        any money between them or a rare shared identifier (or one on which three or more of
+        them cluster: :func:`~fintrak.network.links.suspicious_identifier_pairs`), an account
+        paid by two or more of
         them is suspicious too, and accounts weakly tied to their network can join it. Use the
         per-account ``score`` of ``fintrak.pipeline.score`` (two-pass scoring).
     settings : NetworkSettings, optional
@@ -190,8 +198,28 @@ def build_network(
     links = pd.concat(parts, ignore_index=True)
     links = links.sort_values(["account_a", "account_b", "kind"], kind="stable")
     links = links.reset_index(drop=True)
+    grouping = links
+    notes["suspicious_cluster_pairs"] = 0
+    if identifiers is not None and given.any():
+        # suspicious accounts clustering on one identifier (a ring's address) are tied, up to
+        # as many as a rare identifier ties (1 / (k - 1) reaching the suspicious-pair rule)
+        most = 1 + int(min(SUSPICIOUS_PAIR_BOOST, 5.0) / cfg.threshold)
+        ca, cb = suspicious_identifier_pairs(
+            identifiers, index, given, max_holders=most, settings=cfg.links
+        )
+        notes["suspicious_cluster_pairs"] = len(ca)
+        if len(ca):
+            extra = pd.DataFrame(
+                {
+                    "account_a": pd.array(index.ids[ca], dtype="string"),
+                    "account_b": pd.array(index.ids[cb], dtype="string"),
+                    "kind": pd.array([CLUSTER_KIND] * len(ca), dtype="string"),
+                    "weight": np.zeros(len(ca)),
+                }
+            )
+            grouping = pd.concat([links, extra], ignore_index=True)
     networks = build_networks(
-        links,
+        grouping,
         index,
         threshold=cfg.threshold,
         max_network_size=cfg.max_network_size,

@@ -23,13 +23,18 @@ from scipy.sparse.csgraph import connected_components
 
 from fintrak.network._accounts import AccountIndex
 
-__all__ = ["NETWORK_COLUMNS", "build_networks", "pair_scores"]
+__all__ = ["CLUSTER_KIND", "NETWORK_COLUMNS", "build_networks", "pair_scores"]
 
 #: Columns of the network table.
 NETWORK_COLUMNS: tuple[str, ...] = ("account_id", "network_id", "network_size")
 #: Kinds of link that join two suspicious accounts whatever their weight: money between them,
 #: or money from both to the same rare outside payee.
 MONEY_KINDS: tuple[str, ...] = ("money", "beneficiary")
+#: Kind of the weightless rows that join two suspicious accounts clustering on one identifier
+#: (``links.suspicious_identifier_pairs``); an input of the grouping, never an output link.
+CLUSTER_KIND = "suspicious_cluster"
+#: Kinds of link that join two suspicious accounts whatever their weight.
+JOINING_KINDS: tuple[str, ...] = (*MONEY_KINDS, CLUSTER_KIND)
 #: Factor applied to the identifier links between two suspicious accounts.
 SUSPICIOUS_PAIR_BOOST = 4.0
 
@@ -123,11 +128,12 @@ def _suspicious_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores of pairs of two suspicious accounts, and which of them are never cut.
 
-    Two suspicious accounts are joined by money between them (any money link), or by identifier
-    links that reach the threshold once multiplied by ``SUSPICIOUS_PAIR_BOOST``, counting only
-    links of at least a fifth of the threshold (an identifier held by a dozen accounts, a
-    shelter's address, does not tie two rings together). Such a pair is never cut when a
-    network is split.
+    Two suspicious accounts are joined by money between them (any money link), a shared rare
+    outside payee, an identifier on which suspicious accounts cluster (:data:`CLUSTER_KIND`),
+    or by identifier links that reach the threshold once multiplied by
+    ``SUSPICIOUS_PAIR_BOOST``, counting only links of at least a fifth of the threshold (an
+    identifier held by a dozen accounts, a shelter's address, does not tie two rings
+    together). Such a pair is never cut when a network is split.
     """
     both = flagged[a] & flagged[b]
     if not both.any():
@@ -138,7 +144,7 @@ def _suspicious_pairs(
     la, lb = np.minimum(la, lb)[ok], np.maximum(la, lb)[ok]
     w = links["weight"].to_numpy(dtype=np.float64)[ok]
     if "kind" in links.columns:
-        money = links["kind"].isin(MONEY_KINDS).to_numpy(dtype=bool, na_value=False)[ok]
+        money = links["kind"].isin(JOINING_KINDS).to_numpy(dtype=bool, na_value=False)[ok]
     else:
         money = np.zeros(len(la), dtype=bool)
     sel = flagged[la] & flagged[lb]

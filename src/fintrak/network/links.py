@@ -47,6 +47,7 @@ __all__ = [
     "household_links",
     "identifier_links",
     "money_flows",
+    "suspicious_identifier_pairs",
     "money_links",
 ]
 
@@ -57,6 +58,10 @@ BENEFICIARY_CHANNELS: tuple[str, ...] = ("wire", "p2p", "ach", "check")
 #: Fewest payers an outside payee needs to make links: two customers paying one name may be
 #: a family or a name collision (two John Smiths), not a ring.
 MIN_BENEFICIARY_PAYERS = 3
+#: Share of the payer's outflow each flow of a split feeder must carry (see MoneyFlows.feeds).
+SPLIT_FEED_SHARE = 0.1
+#: Fewest suspicious holders of one identifier that tie them together whatever its rarity.
+MIN_SUSPICIOUS_HOLDERS = 3
 #: Columns of every link table.
 LINK_COLUMNS: tuple[str, ...] = ("account_a", "account_b", "kind", "weight", "evidence", "amount")
 
@@ -272,6 +277,76 @@ def identifier_links(
     return pd.concat(out, ignore_index=True)
 
 
+def suspicious_identifier_pairs(
+    identifiers: pd.DataFrame,
+    index: AccountIndex,
+    suspicious: np.ndarray,
+    *,
+    max_holders: int,
+    settings: LinkSettings | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of suspicious accounts tied by an identifier on which suspicious accounts cluster.
+
+    An identifier held by ``n`` accounts (at most ``max_identifier_accounts``), of which ``k``
+    are suspicious, with ``k >= 3`` (:data:`MIN_SUSPICIOUS_HOLDERS`), ``k`` at least a fifth of
+    ``n`` and ``k <= max_holders``, ties every pair of its suspicious holders: six flagged
+    accounts among the twenty at one address are a ring's address, not a coincidence, even
+    though the address alone is too common to link its residents. Two flagged accounts in a
+    large building, or a shelter where a few of many residents are flagged, tie nothing.
+
+    Parameters
+    ----------
+    identifiers : pandas.DataFrame
+        ``account_id, kind, value`` (as for :func:`identifier_links`).
+    index : AccountIndex
+        The bank's accounts.
+    suspicious : numpy.ndarray of bool
+        Per account code.
+    max_holders : int
+        Most suspicious holders that still tie each other (more: a hub of its own).
+    settings : LinkSettings, optional
+        ``max_identifier_accounts`` is used.
+
+    Returns
+    -------
+    a, b : numpy.ndarray
+        Codes of the tied pairs (``a < b``), unique and sorted.
+    """
+    s = settings or LinkSettings()
+    empty = np.zeros(0, dtype=np.int64)
+    frame = identifiers.loc[
+        identifiers["kind"].isin(IDENTIFIER_KINDS) & identifiers["value"].notna(),
+        ["account_id", "kind", "value"],
+    ]
+    acct = index.codes(frame["account_id"])
+    keep = acct >= 0
+    frame, acct = frame[keep], acct[keep]
+    if len(frame) == 0 or not np.asarray(suspicious, dtype=bool).any():
+        return empty, empty
+    key = pd.MultiIndex.from_arrays(
+        [frame["kind"].astype(str).to_numpy(), frame["value"].astype(str).to_numpy()]
+    )
+    ident = pd.factorize(key)[0].astype(np.int64)
+    uniq = pd.unique(ident * (len(index) + 1) + acct)
+    ident, acct = uniq // (len(index) + 1), uniq % (len(index) + 1)
+    held = np.bincount(ident)
+    sus = np.asarray(suspicious, dtype=bool)[acct]
+    k = np.bincount(ident, weights=sus.astype(np.float64), minlength=len(held))
+    ok = (
+        (held <= s.max_identifier_accounts)
+        & (k >= MIN_SUSPICIOUS_HOLDERS)
+        & (k <= max_holders)
+        & (5 * k >= held)
+    )
+    sel = sus & ok[ident]
+    if not sel.any():
+        return empty, empty
+    i, j = _group_pairs(ident[sel], acct[sel])
+    a, b = acct[sel][i], acct[sel][j]
+    pair = np.unique(np.minimum(a, b) * len(index) + np.maximum(a, b))
+    return pair // len(index), pair % len(index)
+
+
 def household_links(accounts: pd.DataFrame | None, index: AccountIndex) -> pd.DataFrame:
     """Links of weight 1 between accounts of the same customer (``accounts.customer_id``).
 
@@ -362,14 +437,38 @@ class MoneyFlows:
         return self.n_transactions / np.maximum(self.span_days / 30.44, 1.0)
 
     def feeds(self, settings: LinkSettings | None = None) -> np.ndarray:
-        """Whether each directed pair is a feeder flow (see :func:`collector_accounts`)."""
+        """Whether each directed pair is a feeder flow (see :func:`collector_accounts`).
+
+        Also a feeder flow: one of several regular flows (each at least ``feeder_per_month``
+        and :data:`SPLIT_FEED_SHARE` of the payer's outflow) that together pass
+        ``feeder_share`` of the payer's inflow and ``feeder_outflow_share`` of its outflow
+        on (a victim splitting the takings between the controller and a second collector).
+        """
         s = settings or LinkSettings()
         out_share, _ = self.strength()
-        return (
+        single = (
             (self.feeder_share() >= s.feeder_share)
             & (out_share >= s.feeder_outflow_share)
             & (self.per_month() >= s.feeder_per_month)
         )
+        return single | self._split(s)[0]
+
+    def _split(self, s: LinkSettings) -> tuple[np.ndarray, np.ndarray]:
+        """Split feeder flows and the share of the payer's inflow they pass on together."""
+        out_share, _ = self.strength()
+        share = self.feeder_share()
+        regular = (self.per_month() >= s.feeder_per_month) & (out_share >= SPLIT_FEED_SHARE)
+        n = len(self.index)
+        total_in = np.bincount(self.payer[regular], weights=share[regular], minlength=n)
+        total_out = np.bincount(self.payer[regular], weights=out_share[regular], minlength=n)
+        count = np.bincount(self.payer[regular], minlength=n)
+        split = (
+            regular
+            & (count[self.payer] >= 2)
+            & (total_in[self.payer] >= s.feeder_share)
+            & (total_out[self.payer] >= s.feeder_outflow_share)
+        )
+        return split, np.where(split, np.minimum(total_in[self.payer], 1.0), 0.0)
 
     def feeder_share(self) -> np.ndarray:
         """Share of the payer's own inflow that it passed to the payee, per directed pair."""
@@ -564,6 +663,8 @@ def money_links(
     share = np.bincount(flows.payee[paid], weights=in_share[paid], minlength=n)
     flagged |= (payers >= 2) & (share >= s.collector_inflow_share)
     strength = np.where(flows.feeds(s), np.maximum(out_share, flows.feeder_share()), out_share)
+    # a split feeder is tied to each of its collectors by what it passes on to all of them
+    strength = np.maximum(strength, flows._split(s)[1])
     touch = flagged[flows.payer] | flagged[flows.payee]
     strength = np.where(
         touch, np.minimum(np.maximum(strength, in_share) * s.suspicion_boost, 1.0), strength
