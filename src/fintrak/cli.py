@@ -517,6 +517,33 @@ def demo(
         out.print(f"\nSynthetic bank: {bank_dir}   Scored run: {run_dir}", markup=False)
 
 
+@app.command("export")
+@user_errors
+def export(
+    run_dir: Annotated[
+        Path,
+        typer.Option(
+            "--run", help="Run folder holding alerts.jsonl and cases.jsonl (score's --out)."
+        ),
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="Output format: csv.")] = "csv",
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing alerts.csv and cases.csv.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write alerts.csv and cases.csv beside a run's alerts.jsonl and cases.jsonl."""
+    from fintrak.export import export_run
+
+    written = export_run(run_dir, fmt=fmt, overwrite=overwrite)
+    if not quiet:
+        out.print(
+            "Flat copies for spreadsheets and case systems: "
+            + ", ".join(str(p) for p in written.values()),
+            markup=False,
+        )
+
+
 share_app = typer.Typer(
     name="share",
     help="Share identifiers with other institutions as keyed hashes (HMAC-SHA256), and match "
