@@ -9,19 +9,18 @@ rule bands that fired -> the network step again with the final scores, for ``net
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from fintrak.explain import explain, typology_evidence
 from fintrak.features.builder import FeatureResult, build_features
 from fintrak.intel import MATCH_COLUMNS, evidence_records, intel_match_counts, match_intel
 from fintrak.io.atomic import write_parquet_atomic, write_text_atomic
+from fintrak.io.jsonlines import json_lines, jsonable
 from fintrak.network import LINK_COLUMNS, NETWORK_COLUMNS, build_network
 from fintrak.network.cases import build_cases, cases_jsonl
 from fintrak.network.establishments import rank_establishments
@@ -90,14 +89,6 @@ class ScoreResult:
 def _alert_id(account: str, typology: str | None, as_of: str, version: str) -> str:
     key = "|".join([account, typology or "", as_of, version])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
-
-
-def _round(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else round(float(value), 6)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def score_tables(
@@ -281,8 +272,8 @@ def _alerts(
                 "reasons": [
                     {
                         "feature": r.feature,
-                        "value": _round(r.value),
-                        "contribution": _round(r.contribution),
+                        "value": jsonable(r.value),
+                        "contribution": jsonable(r.contribution),
                         "text": r.text,
                     }
                     for r in account_reasons.itertuples()
@@ -292,7 +283,7 @@ def _alerts(
                         "typology": h.typology,
                         "typology_version": h.typology_version,
                         "indicator": h.indicator,
-                        "points": _round(h.points),
+                        "points": jsonable(h.points),
                         "reason": h.reason,
                         "source": h.source,
                     }
@@ -318,11 +309,7 @@ def _alerts(
 
 def alerts_jsonl(alerts: pd.DataFrame) -> str:
     """Render alerts as JSON Lines: one object per alert, keys sorted, floats rounded."""
-    lines = []
-    for record in alerts.to_dict(orient="records"):
-        clean = {k: _round(v) for k, v in record.items()}
-        lines.append(json.dumps(clean, sort_keys=True, ensure_ascii=False))
-    return "\n".join(lines) + ("\n" if lines else "")
+    return json_lines(alerts.to_dict(orient="records"))
 
 
 def write_scores(result: ScoreResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fintrak.features._columns import positions
+
 __all__ = ["AccountIndex"]
 
 
@@ -39,10 +41,4 @@ class AccountIndex:
 
     def codes(self, values: pd.Series) -> np.ndarray:
         """Return the code of each value (-1 for nulls and ids not in the index)."""
-        values = pd.Series(values, copy=False)
-        if len(values) == 0:
-            return np.zeros(0, dtype=np.int64)
-        # One lookup per distinct id (text or categorical), not one per row.
-        codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        found = self._index.get_indexer(pd.Index(distinct).astype(str).astype(object))
-        return np.append(found, -1)[codes].astype(np.int64)
+        return positions(self._index, pd.Series(values, copy=False)).astype(np.int64)

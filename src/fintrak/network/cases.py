@@ -23,13 +23,13 @@ See ``docs/cases.md`` for the record in plain words.
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from collections import Counter
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from fintrak.io.jsonlines import json_lines
 
 __all__ = [
     "DEFAULT_MIN_SCORE",
@@ -47,8 +47,6 @@ DEFAULT_MIN_SCORE = 0.5
 MIN_SUSPICIOUS_MEMBERS = 2
 #: Reasons of the top member copied into a case's evidence.
 TOP_REASONS = 3
-#: Decimals kept for floats in ``cases.jsonl``.
-DECIMALS = 6
 
 
 def case_id(network_id: str | None, account_id: str, as_of: str, model_version: str) -> str:
@@ -319,24 +317,6 @@ def build_cases(
     return cases
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready copy: floats rounded, NaN and NA to null, numpy scalars to Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_clean(v) for v in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if math.isnan(number) else round(number, DECIMALS)
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
 def cases_jsonl(cases: list[dict[str, Any]]) -> str:
     """Render cases as JSON Lines: one object per case, keys sorted, floats rounded.
 
@@ -345,5 +325,4 @@ def cases_jsonl(cases: list[dict[str, Any]]) -> str:
     >>> print(cases_jsonl([{"score": 0.12345678, "case_id": "case-1", "members": []}]), end="")
     {"case_id": "case-1", "members": [], "score": 0.123457}
     """
-    lines = [json.dumps(_clean(c), sort_keys=True, ensure_ascii=False) for c in cases]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return json_lines(cases)
