@@ -322,6 +322,15 @@ def _print_alert_summary(result: Any, out_dir: Path, top: int = 10) -> None:
             f"{escape(str(out_dir / 'networks.parquet'))}; establishments by exposure: "
             f"{escape(str(out_dir / 'establishments.parquet'))}"
         )
+    held = getattr(result, "held_back", None)
+    if held is not None and len(held):
+        counts = held["held_by"].value_counts()
+        out.print(
+            f"{len(held):,} accounts reached the threshold but raised no alert "
+            f"({int(counts.get('suppression', 0)):,} on the suppression list, "
+            f"{int(counts.get('history', 0)):,} repeats of recent alerts): "
+            f"{escape(str(out_dir / 'held_back.parquet'))}"
+        )
 
 
 def run_scoring(
@@ -335,8 +344,11 @@ def run_scoring(
     out_dir: Path,
     quiet: bool,
     observations: Path | None = None,
+    suppress: Path | None = None,
+    history: Path | None = None,
 ) -> Any:
     """Validate, score and write every output into ``out_dir``; return the ScoreResult."""
+    from fintrak.alerting import read_history, read_suppression, update_history, write_history
     from fintrak.features.builder import build_features
     from fintrak.io.atomic import write_json_atomic
     from fintrak.pipeline import score_tables, write_scores
@@ -352,6 +364,8 @@ def run_scoring(
     if not quiet:
         _print_validation_summary(validated.manifest, out_dir)
     validated.raise_if_unusable()
+    suppression = read_suppression(suppress) if suppress is not None else None
+    past = read_history(history) if history is not None else None
     bundle = load_model(model)
     tables = validated.tables
     with step("Computing typology features", quiet=quiet):
@@ -363,13 +377,22 @@ def run_scoring(
             observations=tables.get("observations"),
         )
     with step("Scoring (rules, model) and explaining alerts", quiet=quiet):
-        result = score_tables(tables, model=bundle, features=features)
+        result = score_tables(
+            tables, model=bundle, features=features, suppression=suppression, history=past
+        )
     with step("Writing scores, alerts and explanations", quiet=quiet):
         written = write_scores(result, out_dir)
         manifest = validated.manifest
         manifest["scoring"] = result.manifest
         manifest["outputs"] = sorted(set(manifest["outputs"]) | {p.name for p in written.values()})
         write_json_atomic(out_dir / "manifest.json", manifest)
+    if history is not None:
+        with step("Adding tonight's alerts to the alert history", quiet=quiet):
+            intel = result.scores.set_index(result.scores["account_id"].astype(str))
+            updated = update_history(
+                past, result.alerts, intel["intel_matches"], result.manifest["as_of"]
+            )
+            write_history(updated, history)
     if not quiet:
         _print_alert_summary(result, out_dir)
     return result
@@ -391,6 +414,23 @@ def score(
         typer.Option("--as-of", help="YYYY-MM-DD: score as of the end of that day (UTC)."),
     ] = None,
     column_map: ColumnMapOption = None,
+    suppress: Annotated[
+        Path | None,
+        typer.Option(
+            "--suppress",
+            help="Suppression list (.csv/.parquet: account_id, reason[, expires]): scored, never "
+            "alerted, reported in held_back.parquet.",
+        ),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help="Alert history (.parquet, created if missing): no repeat alert for an account "
+            "and typology within 90 days unless its risk rose materially; tonight's alerts are "
+            "added to it.",
+        ),
+    ] = None,
     overwrite: OverwriteOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -409,6 +449,8 @@ def score(
         out_dir=folder,
         quiet=quiet,
         observations=observations,
+        suppress=suppress,
+        history=history,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from fintrak.alerting import RealertRule, active_suppressions, held_back_by_history
 from fintrak.explain import explain, typology_evidence
 from fintrak.features.builder import FeatureResult, build_features
 from fintrak.intel import MATCH_COLUMNS, evidence_records, intel_match_counts, match_intel
@@ -39,6 +40,8 @@ SCORE_COLUMNS = (
     "alert",
     "intel_matches",
 )
+#: Columns of ``held_back.parquet``: accounts that reached the threshold but raised no alert.
+HELD_BACK_COLUMNS = ("account_id", "score", "typology", "held_by", "reason")
 #: Positive model evidence (log-odds) needed to name a typology when no rule fired.
 TYPOLOGY_EVIDENCE_MIN = 0.5
 
@@ -72,6 +75,10 @@ class ScoreResult:
         One case per suspicious network (``cases.jsonl``; see ``docs/cases.md``).
     establishments : pandas.DataFrame
         Merchants and payees ranked by their exposure to suspicious accounts.
+    held_back : pandas.DataFrame
+        Accounts that reached the alert threshold but raised no alert (:data:`HELD_BACK_COLUMNS`):
+        ``held_by`` is ``suppression`` (on the bank's suppression list) or ``history`` (alerted
+        recently and its risk has not risen materially; see ``docs/alert-history.md``).
     """
 
     scores: pd.DataFrame
@@ -84,6 +91,9 @@ class ScoreResult:
     links: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINK_COLUMNS))
     cases: list[dict[str, Any]] = field(default_factory=list)
     establishments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    held_back: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(HELD_BACK_COLUMNS))
+    )
 
 
 def _alert_id(account: str, typology: str | None, as_of: str, version: str) -> str:
@@ -97,6 +107,9 @@ def score_tables(
     model: ModelBundle | str | os.PathLike[str] | None = None,
     as_of: str | pd.Timestamp | None = None,
     features: FeatureResult | None = None,
+    suppression: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    realert: RealertRule | None = None,
 ) -> ScoreResult:
     """Score validated canonical tables.
 
@@ -111,6 +124,14 @@ def score_tables(
         ``YYYY-MM-DD`` (through the end of that day, UTC); default the last transaction.
     features : FeatureResult, optional
         Precomputed features (must match ``as_of``).
+    suppression : pandas.DataFrame, optional
+        The bank's suppression list (:func:`fintrak.alerting.read_suppression`): listed
+        accounts are scored but raise no alert and are not suspicious in the network step.
+    history : pandas.DataFrame, optional
+        The alert history (:func:`fintrak.alerting.read_history`): an account alerted recently
+        for the same typology is held back unless its risk rose materially.
+    realert : RealertRule, optional
+        The re-alert rule applied with ``history`` (default: 90 days, odds doubled).
 
     Returns
     -------
@@ -156,6 +177,9 @@ def score_tables(
     )
     scores = scores.sort_values(["score", "account_id"], ascending=[False, True], kind="stable")
     scores = scores.reset_index(drop=True)
+    suppressed = active_suppressions(suppression, as_of_text or None)
+    held_back = _held_back(scores, suppressed, history, as_of_text, realert)
+    scores.loc[scores["account_id"].isin(held_back["account_id"]), "alert"] = False
 
     alerted = pd.Index(scores.loc[scores["alert"], "account_id"].astype(str), name="account_id")
     peer_group = None
@@ -168,6 +192,8 @@ def score_tables(
     manifest = {
         "as_of": as_of_text,
         "model_version": bundle.version,
+        # The SHAP base value (log-odds before any feature's contribution), for waterfalls.
+        "model_base_log_odds": _base_log_odds(bundle, X),
         "alert_threshold": threshold,
         "weights": weights,
         "accounts_scored": int(len(scores)),
@@ -176,9 +202,10 @@ def score_tables(
         "feature_notes": {k: v for k, v in features.notes.items() if k != "timings_seconds"},
         "feature_timings_seconds": features.notes.get("timings_seconds", {}),
     }
-    network = build_network(
-        transactions, accounts, suspicion=scores.set_index("account_id")["score"]
-    )
+    suspicion = scores.set_index("account_id")["score"]
+    # a suppressed account (a shelter, a reviewed hub) does not tie its contacts into a ring
+    suspicion = suspicion.where(~suspicion.index.isin(suppressed.index), 0.0)
+    network = build_network(transactions, accounts, suspicion=suspicion)
     cases = build_cases(
         network.networks,
         network.links,
@@ -192,6 +219,12 @@ def score_tables(
     manifest["network"] = network.notes
     manifest["cases"] = len(cases)
     manifest["establishments_listed"] = int(len(establishments))
+    manifest["held_back"] = {
+        "suppression": int((held_back["held_by"] == "suppression").sum()),
+        "history": int((held_back["held_by"] == "history").sum()),
+        "suppression_list_entries": 0 if suppression is None else int(len(suppression)),
+        "history_entries": 0 if history is None else int(len(history)),
+    }
     return ScoreResult(
         scores,
         alerts,
@@ -203,7 +236,38 @@ def score_tables(
         links=network.links,
         cases=cases,
         establishments=establishments,
+        held_back=held_back,
     )
+
+
+def _held_back(
+    scores: pd.DataFrame,
+    suppressed: pd.Series,
+    history: pd.DataFrame | None,
+    as_of: str,
+    realert: RealertRule | None,
+) -> pd.DataFrame:
+    """Accounts that reach the threshold but raise no alert: suppressed first, then repeats."""
+    reached = scores.loc[scores["alert"]]
+    ids = reached["account_id"].astype(str)
+    by_list = reached.loc[ids.isin(suppressed.index).to_numpy()]
+    rest = reached.loc[~ids.isin(suppressed.index).to_numpy()]
+    repeats = held_back_by_history(rest, history, as_of, realert)
+    by_history = rest.loc[rest["account_id"].astype(str).isin(repeats.index).to_numpy()]
+    parts = [
+        by_list.assign(
+            held_by="suppression",
+            reason=[f"on the suppression list: {suppressed[a]}" for a in by_list["account_id"]],
+        ),
+        by_history.assign(
+            held_by="history", reason=[repeats[a] for a in by_history["account_id"].astype(str)]
+        ),
+    ]
+    out = pd.concat(parts, ignore_index=True)[list(HELD_BACK_COLUMNS)]
+    out["held_by"] = out["held_by"].astype("string")
+    out["reason"] = out["reason"].astype("string")
+    out = out.sort_values(["score", "account_id"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def _intel_matches(
@@ -312,12 +376,19 @@ def alerts_jsonl(alerts: pd.DataFrame) -> str:
     return json_lines(alerts.to_dict(orient="records"))
 
 
+def _base_log_odds(bundle: ModelBundle, features: pd.DataFrame) -> float | None:
+    """Return the model's SHAP base value in log-odds (the same for every account)."""
+    if features.empty:
+        return None
+    return round(float(bundle.contributions(features.iloc[:1])[0, -1]), 6)
+
+
 def write_scores(result: ScoreResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write the scoring outputs into ``out_dir``, each atomically.
 
     The files are ``scores.parquet``, ``alerts.jsonl``, ``explanations.parquet``,
-    ``rule_hits.parquet``, ``networks.parquet``, ``cases.jsonl`` and
-    ``establishments.parquet``.
+    ``rule_hits.parquet``, ``networks.parquet``, ``cases.jsonl``, ``establishments.parquet``
+    and ``held_back.parquet``.
     """
     out = Path(out_dir)
     return {
@@ -330,6 +401,7 @@ def write_scores(result: ScoreResult, out_dir: str | os.PathLike[str]) -> dict[s
         "alerts": write_text_atomic(out / "alerts.jsonl", alerts_jsonl(result.alerts)),
         "explanations": write_parquet_atomic(out / "explanations.parquet", result.explanations),
         "rule_hits": write_parquet_atomic(out / "rule_hits.parquet", result.rule_hits),
+        "held_back": write_parquet_atomic(out / "held_back.parquet", result.held_back),
     }
 
 
