@@ -265,3 +265,50 @@ def test_score_command_keeps_the_history_and_reports_held_back(bank, tmp_path):
     assert len(held) > 0 and set(held["held_by"]) == {"history"}
     tonight = (tmp_path / "night2" / "alerts.jsonl").read_text().splitlines()
     assert len(read_history(history)) == len(stored) + len(tonight)
+
+
+# -- dispositions ----------------------------------------------------------------------------------
+
+
+def test_the_latest_conclusive_decision_labels_an_account(tmp_path):
+    from fintrak.alerting import labels_from_dispositions, read_dispositions
+
+    path = tmp_path / "dispositions.csv"
+    path.write_text(
+        "account_id,outcome,decided_at,alert_id,typology\n"
+        "A,false_positive,2025-01-10,a1,\n"
+        "A,sar_filed,2025-02-10,a2,labour trafficking\n"  # later: positive
+        "B,true_positive,2025-02-01,b1,sex\n"
+        "B,false_positive,2025-03-01,b2,sex\n"  # later: negative, typology dropped
+        "C,inconclusive,2025-02-01,c1,\n"
+        "D,True_Positive,2025-02-01,d1,\n"  # case is ignored
+        "D,false_positive,2025-02-01,d2,\n"  # same day: the later row wins
+    )
+    labels = labels_from_dispositions(read_dispositions(path))
+    assert list(labels["account_id"]) == ["A", "B", "D"]
+    assert list(labels["is_trafficking"]) == [1, 0, 0]
+    assert labels["typology"].iloc[0] == "labour trafficking"
+    assert labels["typology"].iloc[1:].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "row"),
+    [
+        ("account_id,outcome\nA,sar_filed\n", "decided_at", None),
+        (
+            "account_id,outcome,decided_at\nA,sar_filed,2025-01-01\nB,maybe,2025-01-01\n",
+            "outcome",
+            2,
+        ),
+        ("account_id,outcome,decided_at\nA,sar_filed,01/02/2025\n", "decided_at", 1),
+        ("account_id,outcome,decided_at\n,sar_filed,2025-01-01\n", "account_id", 1),
+    ],
+)
+def test_a_bad_dispositions_file_names_column_and_row(tmp_path, text, column, row):
+    from fintrak.alerting import read_dispositions
+
+    path = tmp_path / "dispositions.csv"
+    path.write_text(text)
+    with pytest.raises(InputFileError) as caught:
+        read_dispositions(path)
+    assert (caught.value.column, caught.value.row) == (column, row)

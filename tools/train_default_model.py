@@ -73,6 +73,8 @@ def _data(config: SynthConfig, prefix: str, keep: set[str]) -> LabelledData:
     data.features.index = prefix + data.features.index.astype(str)
     data.labels.index = prefix + data.labels.index.astype(str)
     data.groups = [f"{prefix}{g}" for g in data.groups]
+    if data.segments is not None:
+        data.segments.index = prefix + data.segments.index.astype(str)
     return data
 
 
@@ -85,6 +87,7 @@ def _stack(parts: list[LabelledData]) -> LabelledData:
         groups=np.concatenate([np.asarray(p.groups) for p in parts]),
         labels=pd.concat([p.labels for p in parts]),
         feature_result=parts[0].feature_result,
+        segments=pd.concat([p.segments for p in parts if p.segments is not None]),
     )
 
 

@@ -322,6 +322,14 @@ def _print_alert_summary(result: Any, out_dir: Path, top: int = 10) -> None:
             f"{escape(str(out_dir / 'networks.parquet'))}; establishments by exposure: "
             f"{escape(str(out_dir / 'establishments.parquet'))}"
         )
+    drift = result.manifest.get("drift", {})
+    if drift.get("shifted_features"):
+        out.print(
+            f"[yellow]Population shift[/]: {len(drift['shifted_features'])} of the model's main "
+            f"features moved away from its training data (PSI above {drift['warning_above']}: "
+            f"{escape(', '.join(drift['shifted_features']))}). Check the extract, then backtest "
+            "before trusting the ranking (docs/model-governance.md)."
+        )
     held = getattr(result, "held_back", None)
     if held is not None and len(held):
         counts = held["held_by"].value_counts()
@@ -473,10 +481,19 @@ def _check_as_of(as_of: str | None) -> None:
 @user_errors
 def train(
     transactions: TransactionsOption,
-    labels: Annotated[
-        Path, typer.Option("--labels", help="Labels file (account_id, is_trafficking, ...).")
-    ],
     out_dir: OutOption,
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Labels file (account_id, is_trafficking, ...)."),
+    ] = None,
+    dispositions: Annotated[
+        Path | None,
+        typer.Option(
+            "--dispositions",
+            help="Investigators' dispositions instead of labels (account_id, outcome, "
+            "decided_at): each account's latest conclusive decision is its label.",
+        ),
+    ] = None,
     accounts: AccountsOption = None,
     intel: IntelOption = None,
     observations: ObservationsOption = None,
@@ -489,26 +506,41 @@ def train(
     quiet: QuietOption = False,
 ) -> None:
     """Train a model folder (LightGBM text model, model card, threshold) from labelled data."""
+    from fintrak.alerting import labels_from_dispositions, read_dispositions
     from fintrak.io.atomic import prepare_output_dir
+    from fintrak.io.readers import file_sha256
     from fintrak.scoring.model import save_model
     from fintrak.training import LabelledData, train_model
     from fintrak.validation import validate
 
     _check_as_of(as_of)
+    if (labels is None) == (dispositions is None):
+        raise FintrakError(
+            "fintrak train needs exactly one of --labels and --dispositions\n"
+            "  fix: pass a labels file, or investigators' dispositions, not both"
+        )
+    decided = read_dispositions(dispositions) if dispositions is not None else None
     folder = prepare_output_dir(out_dir, overwrite=overwrite)
     with step("Reading and validating the input tables", quiet=quiet):
         validated = validate(
             transactions, accounts, intel, labels, column_map=column_map, observations=observations
         )
     validated.raise_if_unusable()
+    label_table = (
+        labels_from_dispositions(decided) if decided is not None else validated.tables["labels"]
+    )
     with step("Computing typology features", quiet=quiet):
-        data = LabelledData.from_tables(validated.tables, validated.tables["labels"], as_of=as_of)
+        data = LabelledData.from_tables(validated.tables, label_table, as_of=as_of)
+    description = {
+        "transactions": str(transactions),
+        "labels": str(labels) if labels is not None else None,
+        "dispositions": str(dispositions) if dispositions is not None else None,
+        "input_sha256": {i["table"]: i["sha256"] for i in validated.manifest["inputs"]},
+    }
+    if dispositions is not None:
+        description["input_sha256"]["dispositions"] = file_sha256(dispositions)
     with step("Training and comparing class-balance strategies", quiet=quiet):
-        bundle = train_model(
-            data,
-            seed=seed,
-            description={"transactions": str(transactions), "labels": str(labels)},
-        )
+        bundle = train_model(data, seed=seed, description=description)
     save_model(bundle, folder)
     if not quiet:
         card = bundle.card
@@ -583,6 +615,231 @@ def export(
             "Flat copies for spreadsheets and case systems: "
             + ", ".join(str(p) for p in written.values()),
             markup=False,
+        )
+
+
+RunOption = Annotated[
+    Path, typer.Option("--run", help="A scoring run folder (score's or demo's --out).")
+]
+
+
+@app.command("report")
+@user_errors
+def report(
+    run_dir: RunOption,
+    out_dir: OutOption,
+    sar_xml: Annotated[
+        bool,
+        typer.Option(
+            "--sar-xml",
+            help="Write a draft FinCEN SAR batch (sar-batch.xml) for the cases given with "
+            "--cases, instead of the pages.",
+        ),
+    ] = False,
+    cases: Annotated[
+        str | None,
+        typer.Option("--cases", help="With --sar-xml: case ids a human chose, comma-separated."),
+    ] = None,
+    filer: Annotated[
+        Path | None,
+        typer.Option(
+            "--filer",
+            help="With --sar-xml: filer.yaml with the filing institution's details "
+            "(see docs/sar-xml.md).",
+        ),
+    ] = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Investigator pages (HTML, offline) and SAR narrative drafts for a run; or a SAR XML draft.
+
+    Without --sar-xml: index.html, one page per alert and per case, and narratives/<case>.md and
+    .txt. With --sar-xml --cases ID,... --filer filer.yaml: sar-batch.xml and the narratives of
+    those cases. Everything is a draft for a human; nothing is filed.
+    """
+    from fintrak.io.atomic import prepare_output_dir
+    from fintrak.report import (
+        narratives_for_run,
+        sar_batch_for_run,
+        write_report,
+        write_sar_batch,
+    )
+
+    if sar_xml:
+        if not cases or filer is None:
+            raise FintrakError(
+                "--sar-xml needs --cases (the case ids a human chose) and --filer (filer.yaml)\n"
+                "  fix: fintrak report --run RUN --out DIR --sar-xml --cases case-...,case-... "
+                "--filer filer.yaml"
+            )
+        chosen = [c.strip() for c in cases.split(",") if c.strip()]
+        with step("Drafting the SAR batch", quiet=quiet):
+            batch = sar_batch_for_run(run_dir, chosen, filer)
+            folder = Path(out_dir)
+            path = write_sar_batch(batch, folder / "sar-batch.xml", overwrite=overwrite)
+            narratives_for_run(run_dir, folder, chosen)
+        if not quiet:
+            out.print(f"Draft SAR batch ({len(batch.cases)} cases): {escape(str(path))}")
+            for warning in batch.warnings:
+                out.print(f"[yellow]check[/]: {escape(warning)}")
+            out.print(
+                "A draft for the compliance officer: review every field, then file through "
+                "BSA E-Filing. It must not reveal to anyone outside the investigation that a SAR "
+                "is being considered."
+            )
+        return
+    if cases or filer is not None:
+        raise FintrakError(
+            "--cases and --filer belong to --sar-xml\n"
+            "  fix: add --sar-xml, or leave them out to write the pages"
+        )
+    folder = prepare_output_dir(out_dir, overwrite=overwrite)
+    with step("Writing the alert and case pages", quiet=quiet):
+        result = write_report(run_dir, folder, overwrite=True)
+    with step("Drafting SAR narratives for every case", quiet=quiet):
+        written = narratives_for_run(run_dir, folder)
+    if not quiet:
+        out.print(
+            f"{result.n_alerts:,} alert pages and {result.n_cases:,} case pages: open "
+            f"{escape(str(result.index))} (offline, self-contained); "
+            f"{len(written) // 2:,} SAR narrative drafts in {escape(str(folder / 'narratives'))}"
+        )
+
+
+@app.command("backtest")
+@user_errors
+def backtest_command(
+    scores: Annotated[Path, typer.Option("--scores", help="A run's scores.parquet.")],
+    out_dir: OutOption,
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Labels: account_id, is_trafficking[, typology, role]."),
+    ] = None,
+    dispositions: Annotated[
+        Path | None,
+        typer.Option(
+            "--dispositions",
+            help="Investigators' dispositions instead of labels (docs/model-governance.md).",
+        ),
+    ] = None,
+    budget: Annotated[
+        list[int] | None,
+        typer.Option("--budget", help="Alert budget (repeat for several; default 50 100 250 500)."),
+    ] = None,
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Precision-recall, average precision and precision/recall at alert budgets, per typology."""
+    from fintrak.alerting import labels_from_dispositions, read_dispositions
+    from fintrak.backtest import backtest, backtest_files, write_backtest
+    from fintrak.backtest.report import DEFAULT_BUDGETS
+
+    if (labels is None) == (dispositions is None):
+        raise FintrakError(
+            "fintrak backtest needs exactly one of --labels and --dispositions\n"
+            "  fix: pass a labels file, or investigators' dispositions"
+        )
+    if labels is not None:
+        result = backtest_files(scores, labels, out_dir, budgets=budget, overwrite=overwrite)
+    else:
+        table = labels_from_dispositions(read_dispositions(dispositions))
+        result = backtest(scores, table, budgets=tuple(budget or DEFAULT_BUDGETS))
+        write_backtest(result, out_dir, overwrite=overwrite)
+    if not quiet:
+        columns = result.summary["columns"]
+        names = {"rule_score": "rules", "model_score": "model", "score": "combined"}
+        aps = "; ".join(
+            f"{label} {columns[name]['average_precision']:.3f}"
+            for name, label in names.items()
+            if name in columns
+        )
+        out.print(
+            f"Backtest of {escape(str(scores))}: average precision {aps}\n"
+            f"summary.json and backtest.html in {escape(str(out_dir))}"
+        )
+
+
+@app.command("threshold")
+@user_errors
+def threshold_command(
+    scores: Annotated[Path, typer.Option("--scores", help="A run's scores.parquet.")],
+    budget: Annotated[
+        int | None,
+        typer.Option("--budget", help="Alerts the team can review per run (no labels needed)."),
+    ] = None,
+    target_precision: Annotated[
+        float | None,
+        typer.Option("--target-precision", help="Lowest acceptable precision (needs --labels)."),
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="Labels, for expected precision and recall.")
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="Model folder whose config.json receives the threshold and how it was chosen "
+            "(without it, the choice is only printed).",
+        ),
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Choose the alert threshold from an alert budget or a target precision."""
+    from fintrak.backtest import choose_threshold, write_threshold
+
+    choice = choose_threshold(
+        scores, budget=budget, target_precision=target_precision, labels=labels
+    )
+    written = write_threshold(model, choice) if model is not None else None
+    if not quiet:
+        facts = choice.to_dict()
+        out.print(
+            "\n".join(f"{k}: {v}" for k, v in facts.items() if v is not None)
+            + (f"\nwritten to {escape(str(written))}" if written else "")
+        )
+
+
+@app.command("sample")
+@user_errors
+def sample_command(
+    scores: Annotated[Path, typer.Option("--scores", help="A run's scores.parquet.")],
+    threshold: Annotated[float, typer.Option("--threshold", help="The alert threshold.")],
+    size: Annotated[int, typer.Option("--size", help="Accounts to sample.")],
+    sample_file: Annotated[
+        Path, typer.Option("--out", help="Sample file (.csv); its design goes beside it (.json).")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draw.")] = 0,
+    width: Annotated[
+        float, typer.Option("--width", help="Band [threshold x (1 - width), threshold).")
+    ] = 0.2,
+    strata: Annotated[str, typer.Option("--strata", help="typology, decile or none.")] = "typology",
+    overwrite: OverwriteOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Draw a stratified below-the-line sample for quality assurance, with its design."""
+    from fintrak.backtest import below_the_line_sample
+    from fintrak.exceptions import OutputExistsError
+    from fintrak.io.atomic import atomic_path, write_json_atomic
+
+    design_path = sample_file.with_suffix(".json")
+    for path in (sample_file, design_path):
+        if path.exists() and not overwrite:
+            raise OutputExistsError(f"{path} exists\n  fix: add --overwrite to replace it")
+    drawn = below_the_line_sample(
+        scores,
+        threshold,
+        size=size,
+        seed=seed,
+        width=width,
+        strata=None if strata == "none" else strata,
+    )
+    with atomic_path(sample_file) as tmp:
+        drawn.sample.to_csv(tmp, index=False)
+    write_json_atomic(design_path, drawn.design)
+    if not quiet:
+        out.print(
+            f"{len(drawn.sample):,} accounts below the line: {escape(str(sample_file))}; design: "
+            f"{escape(str(design_path))}"
         )
 
 

@@ -9,6 +9,7 @@ rule bands that fired -> the network step again with the final scores, for ``net
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from fintrak.alerting import RealertRule, active_suppressions, held_back_by_history
+from fintrak.drift import PSI_WARNING, population_stability
 from fintrak.explain import explain, typology_evidence
 from fintrak.features.builder import FeatureResult, build_features
 from fintrak.intel import MATCH_COLUMNS, evidence_records, intel_match_counts, match_intel
@@ -30,6 +32,8 @@ from fintrak.scoring.model import ModelBundle, load_model
 from fintrak.scoring.rules import RuleScorer, role_hypothesis
 
 __all__ = ["ScoreResult", "score", "score_tables", "write_scores"]
+
+logger = logging.getLogger(__name__)
 
 SCORE_COLUMNS = (
     "account_id",
@@ -216,6 +220,7 @@ def score_tables(
     )
     alerts = _with_cases(alerts, network.networks, cases)
     establishments = rank_establishments(transactions, scores, as_of=as_of_text or None)
+    manifest["drift"] = _drift(bundle, X)
     manifest["network"] = network.notes
     manifest["cases"] = len(cases)
     manifest["establishments_listed"] = int(len(establishments))
@@ -238,6 +243,35 @@ def score_tables(
         establishments=establishments,
         held_back=held_back,
     )
+
+
+def _drift(bundle: ModelBundle, features: pd.DataFrame) -> dict[str, Any]:
+    """Return the population stability of the model's main features against its training."""
+    reference = bundle.config.get("drift_reference")
+    if not reference:
+        return {"checked": False, "why": "the model folder holds no drift reference"}
+    table = population_stability(reference, features)
+    psi = table["psi"].dropna()
+    shifted = sorted(psi.index[psi > PSI_WARNING])
+    if shifted:
+        logger.warning(
+            "population stability index above %s for %d of the model's main features: %s",
+            PSI_WARNING,
+            len(shifted),
+            ", ".join(shifted),
+        )
+    return {
+        "checked": True,
+        "warning_above": PSI_WARNING,
+        "max_psi": float(psi.max()) if len(psi) else 0.0,
+        "shifted_features": shifted,
+        "psi": {k: float(v) for k, v in psi.items()},
+        "not_computed": sorted(set(table.index) - set(psi.index)),
+        "missing_share": {
+            k: {"training": float(r.missing_share_training), "now": float(r.missing_share_now)}
+            for k, r in table.iterrows()
+        },
+    }
 
 
 def _held_back(

@@ -51,6 +51,7 @@ from fintrak.network.links import (
     identifier_links,
     money_flows,
     money_links,
+    one_off_senders,
     suspicious_identifier_pairs,
 )
 from fintrak.network.roles import ROLES, SYNTHETIC_ROLES, assign_roles
@@ -218,6 +219,8 @@ def build_network(
                 }
             )
             grouping = pd.concat([links, extra], ignore_index=True)
+    sent = one_off_senders(flows, flagged, settings=cfg.links)
+    notes["one_off_senders"] = int(sent.sum())
     networks = build_networks(
         grouping,
         index,
@@ -225,6 +228,7 @@ def build_network(
         max_network_size=cfg.max_network_size,
         split_step=cfg.split_step,
         suspicious=index.ids[flagged],
+        senders=(index.ids[flows.payer[sent]], index.ids[flows.payee[sent]]),
     )
     label = pd.factorize(
         networks.set_index("account_id")["network_id"].reindex(index.ids).to_numpy()

@@ -170,6 +170,7 @@ def build_networks(
     threshold: float = 0.5,
     max_network_size: int = 40,
     split_step: float = 1.25,
+    senders: tuple[np.ndarray, np.ndarray] | None = None,
     suspicious: pd.Series | np.ndarray | list[str] | None = None,
 ) -> pd.DataFrame:
     """Group accounts into networks over links whose summed weight reaches ``threshold``.
@@ -192,6 +193,10 @@ def build_networks(
         than its links into its own network, joins that network: a victim who shares an
         address with five ring members (each link weak) joins the ring. Links weaker than a
         fifth of ``threshold`` do not count.
+    senders : (array-like of str, array-like of str), optional
+        Pairs (sender id, beneficiary id): each sender is moved into its beneficiary's network
+        after the grouping and splitting (one-off senders of a suspicious beneficiary,
+        :func:`fintrak.network.links.one_off_senders`), leaving its own network.
 
     Returns
     -------
@@ -242,6 +247,14 @@ def build_networks(
         label = _canonical(_components(n, a, b))
     if flagged.any():
         label = _attach(label, all_a, all_b, all_score, np.flatnonzero(flagged), threshold)
+    if senders is not None and len(senders[0]):
+        # one-off senders of a suspicious beneficiary leave their own network for its one
+        member = index_all.codes(pd.Series(np.asarray(senders[0], dtype=object)))
+        anchor = index_all.codes(pd.Series(np.asarray(senders[1], dtype=object)))
+        ok = (member >= 0) & (anchor >= 0)
+        label = label.copy()
+        label[member[ok]] = label[anchor[ok]]
+        label = _canonical(label)
     size = np.bincount(label, minlength=n)
     lead = np.unique(label)
     ids = pd.Series([_network_id(str(x)) for x in index_all.ids[lead]], index=lead)

@@ -102,6 +102,15 @@ class LinkSettings:
     max_beneficiary_payers : int
         An outside payee paid by more of the bank's accounts than this (any amount) is a hub
         (a utility, a merchant, a popular payee) and makes no links.
+    sender_min_count, sender_max_count : int
+        A suspicious account paid by this many one-off senders (see ``sender_max_transfers``)
+        is tied to each of them (F14 / H5: several apparently unrelated customers sending to
+        one beneficiary); more than ``sender_max_count`` is a hub (a merchant) and ties none.
+    sender_max_transfers : int
+        A one-off sender made at most this many transfers to the account ...
+    sender_max_span_days : float
+        ... over at most this many days, not mostly by ACH: sends for one arrangement, not rent
+        or a standing payment.
     """
 
     max_identifier_accounts: int = 20
@@ -116,6 +125,10 @@ class LinkSettings:
     collector_inflow_share: float = 0.2
     beneficiary_share: float = 0.05
     max_beneficiary_payers: int = 20
+    sender_min_count: int = 2
+    sender_max_count: int = 20
+    sender_max_transfers: int = 4
+    sender_max_span_days: float = 62.0
 
     def __post_init__(self) -> None:
         if self.max_identifier_accounts < 2:
@@ -614,6 +627,48 @@ def collector_accounts(flows: MoneyFlows, *, settings: LinkSettings | None = Non
     wage = (flows.ach_amount > 0.5 * flows.amount) & (in_share >= 0.5) & fed_payers[flows.payee]
     collectors |= np.bincount(flows.payer[wage], minlength=n) >= 2
     return np.flatnonzero(collectors)
+
+
+def one_off_senders(
+    flows: MoneyFlows, suspicious: np.ndarray, *, settings: LinkSettings | None = None
+) -> np.ndarray:
+    """Per directed pair: a one-off sender paying a suspicious account that has several.
+
+    FinCEN (FIN-2014-A008, F14; catalogue H5): multiple apparently unrelated customers send
+    wires, cash deposits or P2P to one beneficiary, often below $3,000. Each such sender made at
+    most ``sender_max_transfers`` transfers to the account over at most
+    ``sender_max_span_days`` days, not mostly by ACH (so not rent, wages or a standing order),
+    sent it at least ``beneficiary_share`` of its own outflow (not a coffee repaid), and is not
+    suspicious itself; the account is suspicious and has between
+    ``sender_min_count`` and ``sender_max_count`` such senders.
+
+    Parameters
+    ----------
+    flows : MoneyFlows
+        Output of :func:`money_flows`.
+    suspicious : numpy.ndarray of bool
+        Per account code.
+    settings : LinkSettings, optional
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        One value per directed pair of ``flows``.
+    """
+    s = settings or LinkSettings()
+    flagged = np.asarray(suspicious, dtype=bool)
+    out_share, _ = flows.strength()
+    one_off = (
+        ~flagged[flows.payer]
+        & flagged[flows.payee]
+        & (out_share >= s.beneficiary_share)
+        & (flows.n_transactions <= s.sender_max_transfers)
+        & (flows.span_days <= s.sender_max_span_days)
+        & (flows.ach_amount < 0.5 * flows.amount)
+    )
+    count = np.bincount(flows.payee[one_off], minlength=len(flows.index))
+    many = (count >= s.sender_min_count) & (count <= s.sender_max_count)
+    return one_off & many[flows.payee]
 
 
 def money_links(

@@ -59,6 +59,7 @@ __all__ = [
     "NarrativeError",
     "classify_member",
     "draft_narrative",
+    "narratives_for_run",
     "write_narratives",
 ]
 
@@ -829,3 +830,61 @@ def write_narratives(
         written.append(write_text_atomic(folder / f"{cid}.md", narrative.markdown))
         written.append(write_text_atomic(folder / f"{cid}.txt", narrative.text))
     return written
+
+
+def narratives_for_run(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    case_ids: Sequence[str] | None = None,
+) -> list[Path]:
+    """Draft the narratives of a scoring run's cases into ``out_dir/narratives/``.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        The run folder (``cases.jsonl``, ``alerts.jsonl``, ``transactions.parquet`` and, when
+        present, ``accounts.parquet``).
+    out_dir : path-like
+        Where ``narratives/`` is created.
+    case_ids : sequence of str, optional
+        Only these cases (default: every case of the run).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, two per case.
+
+    Raises
+    ------
+    fintrak.exceptions.InputFileError
+        If a run file is missing or unreadable.
+    """
+    from fintrak.exceptions import InputFileError
+    from fintrak.export import read_jsonl
+
+    folder = Path(run_dir)
+    cases = read_jsonl(folder / "cases.jsonl", "case")
+    if case_ids is not None:
+        wanted = set(case_ids)
+        cases = [c for c in cases if c.get("case_id") in wanted]
+    members = sorted({str(m["account_id"]) for c in cases for m in c.get("members") or []})
+    alerts = pd.DataFrame(read_jsonl(folder / "alerts.jsonl", "alert"))
+    transactions_file = folder / "transactions.parquet"
+    if not transactions_file.is_file():
+        raise InputFileError(
+            str(transactions_file),
+            "the file does not exist",
+            "pass the --out folder of `fintrak score` (for `fintrak demo`, its run/ subfolder)",
+        )
+    transactions = pd.read_parquet(
+        transactions_file,
+        columns=["account_id", "timestamp", "amount", "direction", "currency", "channel", "city"],
+        filters=[("account_id", "in", members)] if members else None,
+    )
+    accounts_file = folder / "accounts.parquet"
+    accounts = (
+        pd.read_parquet(accounts_file, filters=[("account_id", "in", members)] if members else None)
+        if accounts_file.is_file()
+        else None
+    )
+    return write_narratives(cases, alerts, transactions, accounts, out_dir)
