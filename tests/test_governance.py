@@ -38,6 +38,7 @@ def test_psi_by_hand():
     expected = (0.25 - 0.5) * math.log(0.25 / 0.5) + (0.75 - 0.5) * math.log(0.75 / 0.5)
     table = population_stability(reference, now)
     assert table.loc["x", "psi"] == pytest.approx(expected, abs=1e-4)
+    assert table.loc["x", "values"] == 4
     # missing values are reported beside the PSI, not in it: an optional input (intelligence,
     # devices) given to some banks and not others must not read as a shift of the values
     assert table.loc["x", "missing_share_training"] == 0.2
@@ -149,6 +150,12 @@ def test_score_reports_psi_and_names_the_shifted_features(caplog):
         "shares": [0.0, 0.5, 0.5],
         "missing_share": 0.0,
     }
+    # the same shift on a feature only a few accounts have is noted, not judged
+    reference["hours_deposit_to_withdrawal_median_30d"] = {
+        "edges": [1e6, 2e6],
+        "shares": [0.0, 0.5, 0.5],
+        "missing_share": 0.0,
+    }
     config = {**shipped.config, "drift_reference": {"bins": 10, "features": reference}}
     bundle = ModelBundle(booster=shipped.booster, config=config, card=shipped.card)
     with caplog.at_level("WARNING", logger="fintrak.pipeline"):
@@ -158,3 +165,5 @@ def test_score_reports_psi_and_names_the_shifted_features(caplog):
     assert drift["psi"]["credit_total_90d"] > 5
     assert "credit_total_90d" in caplog.text
     assert set(drift["missing_share"]) == set(reference)
+    assert "hours_deposit_to_withdrawal_median_30d" in drift["too_few_values"]
+    assert "hours_deposit_to_withdrawal_median_30d" not in drift["shifted_features"]

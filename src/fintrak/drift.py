@@ -23,10 +23,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAIN_FEATURES", "PSI_WARNING", "drift_reference", "population_stability"]
+__all__ = [
+    "MAIN_FEATURES",
+    "MIN_VALUES",
+    "PSI_WARNING",
+    "drift_reference",
+    "population_stability",
+]
 
 #: PSI above which ``fintrak score`` warns.
 PSI_WARNING = 0.25
+#: Fewest scored accounts with a value for a feature's PSI to be judged: ten bins over a few
+#: dozen values differ from any reference by chance (a feature most accounts lack, such as the
+#: hours between a cash deposit and its withdrawal, may have a handful of values in a bank).
+MIN_VALUES = 100
 #: How many of the model's features (by total gain) the reference covers.
 MAIN_FEATURES = 20
 _BINS = 10
@@ -100,7 +110,8 @@ def population_stability(reference: dict[str, Any], features: pd.DataFrame) -> p
     pandas.DataFrame
         One row per reference feature (in the reference's order): ``psi`` of the values (NaN
         when no scored account has a value: the feature was not computed, which the run's
-        ``features_skipped`` explains), ``missing_share_training`` and ``missing_share_now``.
+        ``features_skipped`` explains), ``values`` (scored accounts with a value; judge the PSI
+        only from :data:`MIN_VALUES`), ``missing_share_training`` and ``missing_share_now``.
     """
     rows = {}
     for name, ref in reference.get("features", {}).items():
@@ -117,8 +128,9 @@ def population_stability(reference: dict[str, Any], features: pd.DataFrame) -> p
             psi = round(float(np.sum((actual - expected) * np.log(actual / expected))), 4)
         rows[name] = {
             "psi": psi,
+            "values": float((~np.isnan(values)).sum()),
             "missing_share_training": float(ref.get("missing_share", 0.0)),
             "missing_share_now": _missing_share(values),
         }
-    columns = ["psi", "missing_share_training", "missing_share_now"]
+    columns = ["psi", "values", "missing_share_training", "missing_share_now"]
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns).astype("float64")

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from fintrak.alerting import RealertRule, active_suppressions, held_back_by_history
-from fintrak.drift import PSI_WARNING, population_stability
+from fintrak.drift import MIN_VALUES, PSI_WARNING, population_stability
 from fintrak.explain import explain, typology_evidence
 from fintrak.features.builder import FeatureResult, build_features
 from fintrak.intel import MATCH_COLUMNS, evidence_records, intel_match_counts, match_intel
@@ -252,7 +252,8 @@ def _drift(bundle: ModelBundle, features: pd.DataFrame) -> dict[str, Any]:
         return {"checked": False, "why": "the model folder holds no drift reference"}
     table = population_stability(reference, features)
     psi = table["psi"].dropna()
-    shifted = sorted(psi.index[psi > PSI_WARNING])
+    judged = psi[table.loc[psi.index, "values"] >= MIN_VALUES]
+    shifted = sorted(judged.index[judged > PSI_WARNING])
     if shifted:
         logger.warning(
             "population stability index above %s for %d of the model's main features: %s",
@@ -263,9 +264,11 @@ def _drift(bundle: ModelBundle, features: pd.DataFrame) -> dict[str, Any]:
     return {
         "checked": True,
         "warning_above": PSI_WARNING,
-        "max_psi": float(psi.max()) if len(psi) else 0.0,
+        "min_values": MIN_VALUES,
+        "max_psi": float(judged.max()) if len(judged) else 0.0,
         "shifted_features": shifted,
         "psi": {k: float(v) for k, v in psi.items()},
+        "too_few_values": sorted(set(psi.index) - set(judged.index)),
         "not_computed": sorted(set(table.index) - set(psi.index)),
         "missing_share": {
             k: {"training": float(r.missing_share_training), "now": float(r.missing_share_now)}
