@@ -176,6 +176,10 @@ FAILURE_MODES = (
     "Remitters and migrants share some red flags (money sent abroad, shared addresses, several "
     "people at one address); check the per-corridor and per-occupation false-positive rates "
     "before deployment.",
+    "A model trained on one region leans on evidence that only that region's data can show: "
+    "out-of-area phone numbers exist only where numbering plans are geographic (North America), "
+    "not for Australian or British mobiles (a US-only model lost half the Australian "
+    "labour-trafficking workers in benchmarks/robustness.py). Train on the regions you score.",
     "Trained on synthetic banks generated from the published red flags: a ring that follows "
     "none of them is invisible, and the scores are not calibrated probabilities of "
     "trafficking.",
