@@ -60,6 +60,14 @@ BENEFICIARY_CHANNELS: tuple[str, ...] = ("wire", "p2p", "ach", "check")
 MIN_BENEFICIARY_PAYERS = 3
 #: Share of the payer's outflow each flow of a split feeder must carry (see MoneyFlows.feeds).
 SPLIT_FEED_SHARE = 0.1
+#: Most collectors a split feeder pays regularly: a victim splits the takings between the
+#: controller and one or two others; an account paying four or more people regularly is an
+#: employer's payroll or a household's bills, not a split feeder.
+MAX_SPLIT_COLLECTORS = 3
+#: Most of its own inflow a feeder can pass on through its regular flows: a payer whose regular
+#: flows add up to more pays from elsewhere (an employer's payroll from cash takings or
+#: reserves), it does not pass its takings on.
+MAX_PASSED_ON = 1.25
 #: Fewest suspicious holders of one identifier that tie them together whatever its rarity.
 MIN_SUSPICIOUS_HOLDERS = 3
 #: Columns of every link table.
@@ -456,6 +464,8 @@ class MoneyFlows:
         and :data:`SPLIT_FEED_SHARE` of the payer's outflow) that together pass
         ``feeder_share`` of the payer's inflow and ``feeder_outflow_share`` of its outflow
         on (a victim splitting the takings between the controller and a second collector).
+        Neither when the payer's regular flows add up to more than :data:`MAX_PASSED_ON` of
+        its inflow: it pays from elsewhere (a small employer's payroll), it does not pass on.
         """
         s = settings or LinkSettings()
         out_share, _ = self.strength()
@@ -463,8 +473,17 @@ class MoneyFlows:
             (self.feeder_share() >= s.feeder_share)
             & (out_share >= s.feeder_outflow_share)
             & (self.per_month() >= s.feeder_per_month)
+            & self._passes_on(s)
         )
         return single | self._split(s)[0]
+
+    def _passes_on(self, s: LinkSettings) -> np.ndarray:
+        """Per pair: whether the payer passes on at most :data:`MAX_PASSED_ON` of its inflow."""
+        regular = self.per_month() >= s.feeder_per_month
+        passed = np.bincount(
+            self.payer[regular], weights=self.feeder_share()[regular], minlength=len(self.index)
+        )
+        return passed[self.payer] <= MAX_PASSED_ON
 
     def _split(self, s: LinkSettings) -> tuple[np.ndarray, np.ndarray]:
         """Split feeder flows and the share of the payer's inflow they pass on together."""
@@ -478,8 +497,10 @@ class MoneyFlows:
         split = (
             regular
             & (count[self.payer] >= 2)
+            & (count[self.payer] <= MAX_SPLIT_COLLECTORS)
             & (total_in[self.payer] >= s.feeder_share)
             & (total_out[self.payer] >= s.feeder_outflow_share)
+            & self._passes_on(s)
         )
         return split, np.where(split, np.minimum(total_in[self.payer], 1.0), 0.0)
 
@@ -585,14 +606,29 @@ def money_flows(transactions: pd.DataFrame, index: AccountIndex) -> MoneyFlows:
 FUNNEL_CASH_SHARE = 0.5
 #: Share of the inflow that must leave again for a funnel.
 FUNNEL_PASS_THROUGH = 0.8
+#: Share of the outflow paid by ACH to two or more of the bank's accounts (wages) that marks a
+#: cash business paying its staff rather than a funnel.
+PAYROLL_SHARE = 0.2
 
 
 def funnel_accounts(flows: MoneyFlows) -> np.ndarray:
-    """Per account code: cash deposits make at least half its inflow and 80% of it leaves."""
+    """Per account code: cash deposits make at least half its inflow and 80% of it leaves.
+
+    Not a funnel: an account paying at least :data:`PAYROLL_SHARE` of its outflow by ACH to
+    two or more of the bank's accounts (a cash business paying its staff: funnel accounts move
+    the money on by cash withdrawals, wires and transfers, FinCEN FIN-2014-A005).
+    """
+    n = len(flows.index)
+    ach = flows.ach_amount >= 0.5 * flows.amount
+    ach_paid = np.bincount(flows.payer[ach], weights=flows.amount[ach], minlength=n)
+    ach_payees = np.bincount(flows.payer[ach], minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         cash = np.where(flows.inflow > 0, flows.cash_inflow / flows.inflow, 0.0)
         through = np.where(flows.inflow > 0, flows.outflow / flows.inflow, 0.0)
-    return (cash >= FUNNEL_CASH_SHARE) & (through >= FUNNEL_PASS_THROUGH)
+        payroll = (ach_payees >= 2) & (
+            np.where(flows.outflow > 0, ach_paid / flows.outflow, 0.0) >= PAYROLL_SHARE
+        )
+    return (cash >= FUNNEL_CASH_SHARE) & (through >= FUNNEL_PASS_THROUGH) & ~payroll
 
 
 def collector_accounts(flows: MoneyFlows, *, settings: LinkSettings | None = None) -> np.ndarray:
