@@ -9,8 +9,6 @@ element ids are prefixed per plot so several plots can share a page.
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
@@ -19,38 +17,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from fintrak.svg import figure_svg, plot_style
+
 __all__ = ["COLUMN_COLOURS", "COLUMN_NAMES", "pr_curves_svg", "recall_by_alerts_svg"]
 
 #: Line colour of each score column.
 COLUMN_COLOURS = {"rule_score": "#e15759", "model_score": "#4e79a7", "score": "#222222"}
 #: Legend name of each score column.
 COLUMN_NAMES = {"rule_score": "rules", "model_score": "model", "score": "combined"}
-_RC = {
-    "svg.hashsalt": "fintrak-backtest",
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "text.parse_math": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_UNWANTED = re.compile(
-    r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<metadata>.*?</metadata>\s*"
-    r'|\s+xmlns(?::\w+)?="[^"]*"',
-    re.DOTALL,
-)
+_RC = plot_style("fintrak-backtest")
 
 
 def _svg(fig: Figure, prefix: str, label: str) -> str:
-    buffer = io.StringIO()
-    with mpl.rc_context(_RC):
-        fig.savefig(buffer, format="svg", metadata=_METADATA)
-    text = _UNWANTED.sub("", buffer.getvalue())
-    text = re.sub(r'\bid="', f'id="{prefix}-', text)
-    text = text.replace('href="#', f'href="#{prefix}-').replace("url(#", f"url(#{prefix}-")
-    label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1).strip() + "\n"
+    return figure_svg(fig, prefix, label, _RC)
 
 
 def _figure() -> Figure:

@@ -9,9 +9,7 @@ so several plots can share a page.
 
 from __future__ import annotations
 
-import io
 import math
-import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from fintrak.svg import figure_svg, plot_style
 
 __all__ = [
     "CHANNEL_COLOURS",
@@ -70,32 +70,11 @@ KIND_COLOURS = {
 #: Roles drawn in the middle of the network drawing.
 HUB_ROLES = frozenset({"controller", "recruiter", "employer"})
 _OTHER_COLOUR = "#555555"
-_RC = {
-    "svg.hashsalt": "fintrak-report",
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "text.parse_math": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-_UNWANTED = re.compile(
-    r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|<metadata>.*?</metadata>\s*"
-    r'|\s+xmlns(?::\w+)?="[^"]*"',
-    re.DOTALL,
-)
+_RC = plot_style("fintrak-report")
 
 
 def _svg(fig: Figure, prefix: str, label: str) -> str:
-    buffer = io.StringIO()
-    with mpl.rc_context(_RC):
-        fig.savefig(buffer, format="svg", metadata=_METADATA)
-    text = _UNWANTED.sub("", buffer.getvalue())
-    text = re.sub(r'\bid="', f'id="{prefix}-', text)
-    text = text.replace('href="#', f'href="#{prefix}-').replace("url(#", f"url(#{prefix}-")
-    label = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return text.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1).strip() + "\n"
+    return figure_svg(fig, prefix, label, _RC)
 
 
 def _figure(width: float, height: float) -> Figure:
