@@ -64,6 +64,10 @@ def _geocode_index() -> tuple[dict[str, frozenset[str]], dict[tuple[str, str], f
             names[(country, sub.name.lower())] = sub.code.split("-")[1]
     by_area: dict[str, set[str]] = {}
     by_city: dict[tuple[str, str], set[str]] = {}
+    # tens of thousands of prefixes share a few hundred area codes and city names: look each
+    # up once (the geocoder's own lookups dominate the cost of a scoring run's first call)
+    area_country: dict[str, str | None] = {}
+    places: dict[str, str | None] = {}
     for prefix, descriptions in GEOCODE_DATA.items():
         if not prefix.startswith("1") or len(prefix) < 4:
             continue
@@ -71,14 +75,18 @@ def _geocode_index() -> tuple[dict[str, frozenset[str]], dict[tuple[str, str], f
         if not text:
             continue
         area = prefix[1:4]
-        country = phonenumbers.region_code_for_number(
-            phonenumbers.PhoneNumber(country_code=1, national_number=int(area + "2000000"))
-        )
+        if area not in area_country:
+            area_country[area] = phonenumbers.region_code_for_number(
+                phonenumbers.PhoneNumber(country_code=1, national_number=int(area + "2000000"))
+            )
+        country = area_country[area]
         if "," in text:
             city, _, region = text.rpartition(",")
             region = region.strip().upper()
             by_area.setdefault(area, set()).add(region)
-            place = normalise_place(city)
+            if city not in places:
+                places[city] = normalise_place(city)
+            place = places[city]
             if place:
                 by_city.setdefault((country or "", place), set()).add(region)
         else:
