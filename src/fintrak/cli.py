@@ -659,11 +659,14 @@ def report(
     """
     from fintrak.io.atomic import prepare_output_dir
     from fintrak.report import (
+        build_sar_batch,
+        load_filer,
         narratives_for_run,
-        sar_batch_for_run,
+        write_narratives,
         write_report,
         write_sar_batch,
     )
+    from fintrak.report.sar_xml import read_case_inputs
 
     if sar_xml:
         if not cases or filer is None:
@@ -674,10 +677,16 @@ def report(
             )
         chosen = [c.strip() for c in cases.split(",") if c.strip()]
         with step("Drafting the SAR batch", quiet=quiet):
-            batch = sar_batch_for_run(run_dir, chosen, filer)
+            filer_config = load_filer(filer)
+            inputs = read_case_inputs(run_dir, chosen)
+            batch = build_sar_batch(
+                inputs.cases, inputs.alerts, inputs.transactions, inputs.accounts, filer_config
+            )
             folder = Path(out_dir)
             path = write_sar_batch(batch, folder / "sar-batch.xml", overwrite=overwrite)
-            narratives_for_run(run_dir, folder, chosen)
+            write_narratives(
+                inputs.cases, inputs.alerts, inputs.transactions, inputs.accounts, folder
+            )
         if not quiet:
             out.print(f"Draft SAR batch ({len(batch.cases)} cases): {escape(str(path))}")
             for warning in batch.warnings:
@@ -818,13 +827,11 @@ def sample_command(
 ) -> None:
     """Draw a stratified below-the-line sample for quality assurance, with its design."""
     from fintrak.backtest import below_the_line_sample
-    from fintrak.exceptions import OutputExistsError
-    from fintrak.io.atomic import atomic_path, write_json_atomic
+    from fintrak.io.atomic import atomic_path, check_output_file, write_json_atomic
 
     design_path = sample_file.with_suffix(".json")
     for path in (sample_file, design_path):
-        if path.exists() and not overwrite:
-            raise OutputExistsError(f"{path} exists\n  fix: add --overwrite to replace it")
+        check_output_file(path, overwrite=overwrite)
     drawn = below_the_line_sample(
         scores,
         threshold,

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from fintrak.exceptions import ConfigError, InputFileError, OutputExistsError
+from fintrak.exceptions import ConfigError, InputFileError
 from fintrak.identifiers import (
     IDENTIFIER_KINDS,
     MIN_KEY_BYTES,
     hash_identifiers,
 )
-from fintrak.io.atomic import atomic_path, write_parquet_atomic
+from fintrak.io.atomic import atomic_path, check_output_file, write_parquet_atomic
 
 __all__ = [
     "KEY_ENV_VAR",
@@ -382,11 +382,4 @@ def check_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> Pa
             f"--out must end in .parquet or .csv. Got {out.name!r} instead.\n"
             "  fix: name the output file e.g. shared.parquet"
         )
-    if out.is_dir():
-        raise OutputExistsError(f"output {out} is a folder\n  fix: give a file name for --out")
-    if out.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output file {out} already exists\n"
-            "  fix: choose another --out, or pass --overwrite to replace it"
-        )
-    return out
+    return check_output_file(out, overwrite=overwrite)

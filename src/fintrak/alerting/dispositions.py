@@ -26,7 +26,7 @@ import os
 
 import pandas as pd
 
-from fintrak.alerting._files import read_list
+from fintrak.alerting._files import read_text_table
 from fintrak.exceptions import InputFileError
 
 __all__ = [
@@ -69,7 +69,7 @@ def read_dispositions(path: str | os.PathLike[str]) -> pd.DataFrame:
         an unknown outcome or a decision date that is not ``YYYY-MM-DD``; the message names the
         file, column and row.
     """
-    frame = read_list(path, DISPOSITION_COLUMNS, "dispositions file")
+    frame = read_text_table(path, DISPOSITION_COLUMNS, "dispositions file")
     account = frame["account_id"].astype("string").str.strip()
     empty = account.isna() | (account == "")
     if empty.any():

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fintrak.alerting._files import read_list
+from fintrak.alerting._files import read_text_table
 from fintrak.exceptions import InputFileError
 from fintrak.io.atomic import write_parquet_atomic
 
@@ -113,7 +113,7 @@ def read_history(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     if not Path(path).exists():
         return _empty()
-    frame = read_list(path, HISTORY_COLUMNS, "alert history")
+    frame = read_text_table(path, HISTORY_COLUMNS, "alert history")
     out = pd.DataFrame({c: frame[c] for c in HISTORY_COLUMNS})
     for column in ("alert_id", "account_id", "typology", "model_version"):
         out[column] = out[column].astype("string")

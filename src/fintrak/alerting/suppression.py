@@ -24,7 +24,7 @@ import os
 
 import pandas as pd
 
-from fintrak.alerting._files import read_list
+from fintrak.alerting._files import read_text_table
 from fintrak.exceptions import InputFileError
 
 __all__ = ["SUPPRESSION_COLUMNS", "active_suppressions", "read_suppression"]
@@ -54,7 +54,7 @@ def read_suppression(path: str | os.PathLike[str]) -> pd.DataFrame:
         or reason or an expiry that is not a date. The message names the file, column and row
         (1 = first data row).
     """
-    frame = read_list(path, SUPPRESSION_COLUMNS, "suppression list")
+    frame = read_text_table(path, SUPPRESSION_COLUMNS, "suppression list")
     out = pd.DataFrame(
         {
             "account_id": frame["account_id"].astype("string").str.strip(),

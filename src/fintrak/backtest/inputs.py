@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from fintrak.exceptions import InputFileError
-from fintrak.io.readers import file_sha256
+from fintrak.io.readers import file_sha256, read_table_file, require_columns
 
 __all__ = [
     "LABEL_COLUMNS",
@@ -57,42 +57,14 @@ def _read(data: TableLike, what: str) -> Table:
     if isinstance(data, pd.DataFrame):
         return Table(frame=data.copy(), source=f"<{what} DataFrame>", sha256=None)
     path = Path(data)
-    if not path.is_file():
-        raise InputFileError(
-            str(path), f"the {what} file does not exist", f"check the path to the {what} table"
-        )
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"account_id": str}, keep_default_na=True)
-        else:
-            raise InputFileError(
-                str(path),
-                f"unknown file type {suffix or '(none)'!r}",
-                "give a .parquet or .csv file",
-            )
-    except InputFileError:
-        raise
-    except (OSError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        raise InputFileError(
-            str(path), f"the file cannot be read ({first})", "export the table again"
-        ) from None
+    frame = read_table_file(
+        path, f"{what} file", csv_options={"dtype": {"account_id": str}, "keep_default_na": True}
+    )
     return Table(frame=frame, source=str(path), sha256=file_sha256(path))
 
 
 def _require(frame: pd.DataFrame, source: str, columns: tuple[str, ...], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputFileError(
-            source,
-            f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
-            f"{', '.join(repr(str(c)) for c in frame.columns) or 'no columns'}",
-            f"give the {what} table with columns {', '.join(columns)}",
-            column=missing[0],
-        )
+    require_columns(frame, source, columns, f"{what} table")
 
 
 def _account_ids(frame: pd.DataFrame, source: str, what: str) -> pd.Series:

@@ -19,6 +19,8 @@ from fintrak.exceptions import OutputExistsError
 
 __all__ = [
     "atomic_path",
+    "check_output_dir",
+    "check_output_file",
     "prepare_output_dir",
     "write_json_atomic",
     "write_parquet_atomic",
@@ -119,6 +121,32 @@ def prepare_output_dir(path: str | os.PathLike[str], *, overwrite: bool) -> Path
     OutputExistsError
         If the folder exists, is not empty and ``overwrite`` is false.
     """
+    out = check_output_dir(path, overwrite=overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def check_output_dir(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Refuse an output folder that is a file, or exists with files, unless ``overwrite``.
+
+    Nothing is created: call it before reading inputs, so a refused run leaves no trace.
+
+    Parameters
+    ----------
+    path : path-like
+        The output folder.
+    overwrite : bool
+        Allow a folder that already holds files.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` is a file, or a non-empty folder and ``overwrite`` is false.
+    """
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise OutputExistsError(
@@ -129,5 +157,34 @@ def prepare_output_dir(path: str | os.PathLike[str], *, overwrite: bool) -> Path
             f"output folder {out} already exists and is not empty\n"
             "  fix: choose a new --out folder, or pass --overwrite to replace its files"
         )
-    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def check_output_file(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Refuse an output file that is a folder, or exists, unless ``overwrite``.
+
+    Parameters
+    ----------
+    path : path-like
+        The output file.
+    overwrite : bool
+        Allow replacing an existing file (it is replaced atomically by the writer).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` is a folder, or exists and ``overwrite`` is false.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise OutputExistsError(f"output {out} is a folder\n  fix: give a file name for --out")
+    if out.exists() and not overwrite:
+        raise OutputExistsError(
+            f"output file {out} already exists\n"
+            "  fix: choose another file, or pass --overwrite to replace it"
+        )
     return out

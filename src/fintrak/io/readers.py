@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from fintrak.exceptions import InputFileError
 from fintrak.io.column_map import TableMap
 
-__all__ = ["RawTable", "file_sha256", "read_raw"]
+__all__ = ["RawTable", "file_sha256", "read_raw", "read_table_file", "require_columns"]
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
@@ -213,3 +213,76 @@ def read_raw(path: str | os.PathLike[str], table_map: TableMap) -> RawTable:
         )
     frame.index = pd.RangeIndex(len(frame))
     return RawTable(frame=frame, source=str(file), file_format=file_format)
+
+
+def read_table_file(
+    path: str | os.PathLike[str], what: str, *, csv_options: dict | None = None
+) -> pd.DataFrame:
+    """Read a small side table (a list, labels, scores) from ``.parquet`` or ``.csv``.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        What it is, for messages (``"suppression list"``, ``"labels file"``).
+    csv_options : dict, optional
+        Extra arguments of :func:`pandas.read_csv` (dtypes, missing-value markers).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    fintrak.exceptions.InputFileError
+        If the file does not exist, is neither ``.parquet`` nor ``.csv``, or cannot be read.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputFileError(
+            str(file), f"the {what} does not exist", f"check the path to the {what}"
+        )
+    suffix = file.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise InputFileError(
+            str(file),
+            f"unknown file type {suffix or '(none)'!r}",
+            "give a .parquet or .csv file (UTF-8, with a header row)",
+        )
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(file)
+        return pd.read_csv(file, **(csv_options or {}))
+    except (OSError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise InputFileError(
+            str(file),
+            f"the {what} cannot be read ({first})",
+            "check that it is a valid CSV (UTF-8, header row) or Parquet file",
+        ) from None
+
+
+def require_columns(frame: pd.DataFrame, source: str, columns: tuple[str, ...], what: str) -> None:
+    """Raise an :class:`InputFileError` naming the first of ``columns`` missing from ``frame``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as read.
+    source : str
+        The file (or a description of the frame) for the message.
+    columns : tuple of str
+        The required columns.
+    what : str
+        What the table is, for the fix.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputFileError(
+            source,
+            f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
+            f"{', '.join(repr(str(c)) for c in frame.columns) or 'no columns'}",
+            f"give the {what} with columns {', '.join(columns)} (header row)",
+            column=missing[0],
+        )

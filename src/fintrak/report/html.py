@@ -31,8 +31,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from fintrak.exceptions import OutputExistsError
-from fintrak.io.atomic import prepare_output_dir, write_text_atomic
+from fintrak.io.atomic import check_output_dir, prepare_output_dir, write_text_atomic
 from fintrak.report.pages import Context, alert_page, case_page, index_page
 from fintrak.report.rundata import read_run
 
@@ -108,12 +107,7 @@ def write_report(
     >>> result.n_alerts, result.index.name  # doctest: +SKIP
     (25, 'index.html')
     """
-    out = Path(out_dir)
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"output folder {out} already exists and is not empty\n"
-            "  fix: choose a new --out folder, or pass --overwrite to replace its pages"
-        )
+    out = check_output_dir(out_dir, overwrite=overwrite)
     run = read_run(run_dir)  # read everything before touching the output folder
     ctx = Context(run)
     out = prepare_output_dir(out, overwrite=overwrite)

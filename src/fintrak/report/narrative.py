@@ -50,6 +50,7 @@ import pandas as pd
 
 from fintrak.exceptions import FintrakError
 from fintrak.io.atomic import write_text_atomic
+from fintrak.report.sources import source_keys
 
 __all__ = [
     "DRAFT_MARKER",
@@ -200,12 +201,6 @@ def _source_titles() -> dict[str, str]:
         document = str(source.get("document", ""))
         titles[key] = document.split(",")[0].strip() or key
     return titles
-
-
-def _source_keys(text: str | None) -> list[str]:
-    if not text:
-        return []
-    return [k.strip() for k in re.split(r"[;,]", text) if k.strip()]
 
 
 def _scrub(text: str, secrets: Iterable[str]) -> str:
@@ -696,7 +691,7 @@ def draft_narrative(
                 name = str(hit.get("typology"))
                 elsewhere[name] = elsewhere.get(name, 0) + 1
                 continue
-            keys = _source_keys(_str(hit.get("source")))
+            keys = source_keys(_str(hit.get("source")))
             cited |= set(keys)
             items.append(
                 f"Rule {hit.get('indicator')}: {hit.get('reason')}"

@@ -50,8 +50,8 @@ from pydantic import (
     model_validator,
 )
 
-from fintrak.exceptions import FintrakError, OutputExistsError
-from fintrak.io.atomic import write_text_atomic
+from fintrak.exceptions import FintrakError
+from fintrak.io.atomic import check_output_file, write_text_atomic
 from fintrak.report.narrative import (
     HT_KEY_TERM,
     SMUGGLING_KEY_TERM,
@@ -63,6 +63,7 @@ __all__ = [
     "NAMESPACE",
     "SUBTYPE_HUMAN_SMUGGLING",
     "SUBTYPE_HUMAN_TRAFFICKING",
+    "CaseInputs",
     "FilerConfig",
     "NarrativeBlocks",
     "SarBatch",
@@ -71,6 +72,7 @@ __all__ = [
     "build_sar_batch",
     "example_filer_path",
     "load_filer",
+    "read_case_inputs",
     "sar_batch_for_run",
     "split_narrative",
     "write_sar_batch",
@@ -1294,13 +1296,7 @@ def write_sar_batch(
     OutputExistsError
         If the file exists and ``overwrite`` is false.
     """
-    target = Path(path)
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{target} already exists\n"
-            "  fix: choose another file, or pass --overwrite to replace it"
-        )
-    return write_text_atomic(target, batch.xml)
+    return write_text_atomic(check_output_file(path, overwrite=overwrite), batch.xml)
 
 
 _TXN_COLUMNS = ("account_id", "timestamp", "amount", "direction", "currency", "channel", "city")
@@ -1339,9 +1335,63 @@ def sar_batch_for_run(
     fintrak.exceptions.InputFileError
         If ``cases.jsonl`` or ``alerts.jsonl`` is corrupt.
     """
+    filer = load_filer(filer_path)
+    inputs = read_case_inputs(run_dir, case_ids)
+    return build_sar_batch(
+        inputs.cases,
+        inputs.alerts,
+        inputs.transactions,
+        inputs.accounts,
+        filer,
+        created_at=created_at,
+    )
+
+
+@dataclass(frozen=True)
+class CaseInputs:
+    """What a SAR batch and the narratives of chosen cases need from a run folder.
+
+    Attributes
+    ----------
+    cases : list of dict
+        The chosen lines of ``cases.jsonl``, in the order chosen.
+    alerts : pandas.DataFrame
+        The alerts of the cases' members.
+    transactions : pandas.DataFrame
+        The members' transactions (the columns the drafts use).
+    accounts : pandas.DataFrame
+        The members' accounts.
+    """
+
+    cases: list[dict[str, Any]]
+    alerts: pd.DataFrame
+    transactions: pd.DataFrame
+    accounts: pd.DataFrame
+
+
+def read_case_inputs(run_dir: str | os.PathLike[str], case_ids: Iterable[str]) -> CaseInputs:
+    """Read the chosen cases of a run folder and their members' alerts, rows and accounts.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        As for :func:`sar_batch_for_run`.
+    case_ids : iterable of str
+        The cases, in order (repeats are dropped).
+
+    Returns
+    -------
+    CaseInputs
+
+    Raises
+    ------
+    SarXmlError
+        If a run file is missing, no case is given or a case id is not in the run.
+    fintrak.exceptions.InputFileError
+        If ``cases.jsonl`` or ``alerts.jsonl`` is corrupt.
+    """
     from fintrak.export import read_jsonl
 
-    filer = load_filer(filer_path)
     folder = Path(run_dir)
     fix = "pass the --out folder of `fintrak score` (for `fintrak demo`, its run/ subfolder)"
     if not folder.is_dir():
@@ -1390,4 +1440,4 @@ def sar_batch_for_run(
             f"run folder {folder}: cannot read transactions.parquet or accounts.parquet "
             f"({exc.__class__.__name__})\n  fix: {fix}, or score again"
         ) from None
-    return build_sar_batch(chosen, alerts, transactions, accounts, filer, created_at=created_at)
+    return CaseInputs(chosen, _as_frame(alerts), transactions, accounts)
